@@ -1,0 +1,1 @@
+"""OGC API – Features service for the bordergeo layers (FastAPI)."""

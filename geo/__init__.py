@@ -1,0 +1,1 @@
+"""Pure geospatial helpers: CRS and geodesic measures, geometry operations, file I/O, domain errors."""

@@ -1,0 +1,89 @@
+"""Geometry operations shared by the layers: validity, RFC 7946 orientation, simplification."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def rfc7946(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Return valid geometries with RFC 7946 ring orientation (exteriors counter-clockwise)."""
+    values = shapely.make_valid(np.asarray(geoms.values))
+    values = shapely.orient_polygons(values, exterior_cw=False)
+    return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
+
+
+def is_rfc7946_oriented(geom: BaseGeometry) -> bool:
+    """True when every exterior ring is counter-clockwise and every hole clockwise."""
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        if poly.geom_type != "Polygon":
+            continue
+        if not poly.exterior.is_ccw or any(ring.is_ccw for ring in poly.interiors):
+            return False
+    return True
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Keep only the polygonal parts of a geometry (make_valid can return collections)."""
+    if geom.geom_type in POLYGONAL:
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in POLYGONAL]
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
+def to_multipolygon(geom: BaseGeometry) -> shapely.MultiPolygon:
+    """Coerce a polygonal geometry to a MultiPolygon."""
+    geom = polygonal(geom)
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    return geom  # type: ignore[return-value]
+
+
+def rings_to_polygons(rings: list[np.ndarray]) -> BaseGeometry:
+    """Assemble closed rings into polygons: rings inside an odd number of others become holes."""
+    polys = [shapely.Polygon(r) for r in rings if len(r) >= 4]
+    polys = [shapely.make_valid(p) for p in polys]
+    return shapely.union_all([polygonal(p) for p in polys if not p.is_empty])
+
+
+def chunked_outlines(geoms: list[BaseGeometry], chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the outlines (boundaries of polygons, or lines themselves) into short linestrings.
+
+    Returns the pieces and, for each, the index of the geometry it came from. Distances to many short
+    pieces in an STRtree are far cheaper than distances to one outline with 100,000 vertices.
+    """
+    pieces: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for i, geom in enumerate(geoms):
+        outline = geom.boundary if geom.geom_type in POLYGONAL else geom
+        for part in getattr(outline, "geoms", [outline]):
+            coords = np.asarray(part.coords)
+            starts = np.arange(0, max(len(coords) - 1, 1), chunk)
+            lines = [coords[s : s + chunk + 1] for s in starts if len(coords[s : s + chunk + 1]) >= 2]
+            pieces.append(np.array([shapely.LineString(c) for c in lines], dtype=object))
+            owners.append(np.full(len(lines), i))
+    return np.concatenate(pieces), np.concatenate(owners)
+
+
+def nearest_owner(points: np.ndarray, geoms: list[BaseGeometry], chunk: int = 64) -> np.ndarray:
+    """For each point, the index of the geometry whose outline is nearest (planar degrees)."""
+    pieces, owners = chunked_outlines(geoms, chunk)
+    tree = shapely.STRtree(pieces)
+    point_idx, piece_idx = tree.query_nearest(points, all_matches=False)
+    result = np.full(len(points), -1)
+    result[point_idx] = owners[piece_idx]
+    return result
+
+
+def near_outlines(points: np.ndarray, geoms: list[BaseGeometry], distance: float, chunk: int = 64) -> np.ndarray:
+    """Boolean mask of the points within ``distance`` (planar degrees) of any geometry's outline."""
+    pieces, _ = chunked_outlines(geoms, chunk)
+    point_idx, _ = shapely.STRtree(pieces).query(points, predicate="dwithin", distance=distance)
+    mask = np.zeros(len(points), dtype=bool)
+    mask[point_idx] = True
+    return mask

@@ -1,0 +1,1 @@
+"""Border layers: one module per layer (sources -> validated GeoDataFrame), the registry, fetch and build."""

@@ -1,0 +1,71 @@
+"""Checks every built layer must pass before it is published."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo.errors import BuildError
+from geo.ops import is_rfc7946_oriented
+from layers.spec import DTYPES, LayerSpec
+
+ALLOWED_GEOMS = {
+    "Point": {"Point"},
+    "LineString": {"LineString"},
+    "MultiLineString": {"LineString", "MultiLineString"},
+    "Polygon": {"Polygon"},
+    "MultiPolygon": {"Polygon", "MultiPolygon"},
+}
+
+
+def validate(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
+    """Raise BuildError naming every way ``gdf`` breaks ``spec``'s declaration."""
+    problems = _schema_problems(spec, gdf) or _geometry_problems(spec, gdf)
+    if problems:
+        raise BuildError(f"layer {spec.id} failed validation: " + "; ".join(problems[:5]))
+
+
+def _schema_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
+    problems = []
+    if len(gdf) == 0:
+        return ["no features"]
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        problems.append(f"CRS is {gdf.crs}, expected EPSG:4326")
+    expected = [*spec.property_names, "geometry"]
+    if list(gdf.columns) != expected:
+        return [*problems, f"columns {list(gdf.columns)} differ from the declared {expected}"]
+    for prop in spec.properties:
+        col = gdf[prop.name]
+        if str(col.dtype) not in DTYPES[prop.type]:
+            problems.append(f"property {prop.name} has dtype {col.dtype}, declared {prop.type}")
+        if not prop.nullable and col.isna().any():
+            problems.append(f"property {prop.name} has {int(col.isna().sum())} nulls")
+        if prop.enum and not set(col.dropna()).issubset(prop.enum):
+            problems.append(f"property {prop.name} has values outside {prop.enum}")
+    ids = gdf[spec.id_field]
+    if ids.duplicated().any():
+        problems.append(f"duplicate ids in {spec.id_field}: {sorted(ids[ids.duplicated()].astype(str))[:5]}")
+    return problems
+
+
+def _geometry_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
+    geoms = np.asarray(gdf.geometry.values)
+    problems = []
+    if shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any():
+        problems.append("null or empty geometries")
+        return problems
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        problems.append(f"{int(bad.sum())} invalid geometries: {shapely.is_valid_reason(geoms[bad][0])}")
+    types = set(shapely.get_type_id(geoms).tolist())
+    names = {shapely.GeometryType(t).name.title().replace("string", "String") for t in types}
+    names = {n.replace("Multilinestring", "MultiLineString").replace("Multipolygon", "MultiPolygon")
+             .replace("Linestring", "LineString") for n in names}
+    if not names <= ALLOWED_GEOMS[spec.geometry_type]:
+        problems.append(f"geometry types {sorted(names)} where {spec.geometry_type} is declared")
+    if spec.geometry_type in ("Polygon", "MultiPolygon"):
+        misoriented = sum(not is_rfc7946_oriented(g) for g in geoms)
+        if misoriented:
+            problems.append(f"{misoriented} polygons not in RFC 7946 orientation")
+    return problems

@@ -1,0 +1,1 @@
+"""Folium HTML maps of the bordergeo layers, rendered from the layer declarations, working offline."""

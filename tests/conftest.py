@@ -1,0 +1,60 @@
+"""Session fixtures: one real fetch + build of every layer from ../shared/data/sources, shared by all tests.
+
+Set BORDERGEO_TEST_DATA_DIR to reuse a data directory between runs while developing (the build is
+incremental, so a reused directory costs a few seconds); by default a fresh temporary one is used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from layers.build import build, load_manifest
+from layers.settings import DataSettings
+from layers.sources import fetch
+
+REPO = Path(__file__).resolve().parents[1]
+MIRROR = Path(os.environ.get("BORDERGEO_MIRROR", REPO.parent / "shared" / "data" / "sources"))
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The local mirror of the public sources (../shared/data/sources)."""
+    assert MIRROR.is_dir(), f"source mirror {MIRROR} not found"
+    return MIRROR
+
+
+@pytest.fixture(scope="session")
+def data_settings(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> DataSettings:
+    """Settings of a data directory holding a complete, real build of every layer."""
+    reuse = os.environ.get("BORDERGEO_TEST_DATA_DIR")
+    data_dir = Path(reuse) if reuse else tmp_path_factory.mktemp("data")
+    settings = DataSettings(data_dir=data_dir, mirror=mirror)
+    fetch(settings.sources_dir, mirror)
+    only = os.environ.get("BORDERGEO_TEST_LAYERS")  # e.g. "boundary,ports" while developing
+    build(settings, only.split(",") if only else None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def manifest(data_settings: DataSettings) -> dict:
+    """The manifest.json of the session build."""
+    found = load_manifest(data_settings)
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def layer(data_settings: DataSettings):
+    """Load a built layer by id: ``layer("boundary")`` -> GeoDataFrame."""
+    cache: dict[str, gpd.GeoDataFrame] = {}
+
+    def load(layer_id: str) -> gpd.GeoDataFrame:
+        if layer_id not in cache:
+            cache[layer_id] = gpd.read_parquet(data_settings.current / f"{layer_id}.parquet")
+        return cache[layer_id].copy()
+
+    return load
