@@ -87,3 +87,19 @@ def near_outlines(points: np.ndarray, geoms: list[BaseGeometry], distance: float
     mask = np.zeros(len(points), dtype=bool)
     mask[point_idx] = True
     return mask
+
+
+def drop_loops(coords: np.ndarray) -> np.ndarray:
+    """Remove closed detours from a vertex path: where a vertex repeats, cut the loop between its visits."""
+    out: list[tuple[float, float]] = []
+    seen: dict[tuple[float, float], int] = {}
+    for x, y in coords.tolist():
+        key = (x, y)
+        if key in seen:
+            for dropped in out[seen[key] + 1 :]:
+                seen.pop(dropped, None)
+            del out[seen[key] + 1 :]
+            continue
+        seen[key] = len(out)
+        out.append(key)
+    return np.asarray(out)

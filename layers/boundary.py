@@ -16,7 +16,7 @@ import shapely
 
 from geo.errors import BuildError
 from geo.measure import km_to_miles, length_km
-from geo.ops import near_outlines, nearest_owner
+from geo.ops import drop_loops, near_outlines, nearest_owner
 from layers.context import BuildContext, declared
 from layers.readers import MX_STATES, US_STATES, dcw_polygon, dcw_rings, inegi_municipios
 from layers.spec import LayerSpec, Prop, Style
@@ -77,7 +77,7 @@ def shared_edge(ctx: BuildContext, us_states: list[shapely.Geometry]) -> np.ndar
     longest = max(runs, key=len)
     if len(longest) < 1000:
         raise BuildError(f"{DCW}: no shared US-Mexico edge found (longest run {len(longest)} vertices)")
-    coords = mexico[longest]
+    coords = drop_loops(mexico[longest])  # quantization makes the ring touch itself near the river mouth
     return coords if coords[0, 0] < coords[-1, 0] else coords[::-1]
 
 

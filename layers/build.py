@@ -30,7 +30,7 @@ import geopandas as gpd
 import pyogrio
 
 import geo
-from geo.errors import BuildError, DataDirError
+from geo.errors import BorderGeoError, BuildError, DataDirError
 from geo.io import read_json, replace_symlink, write_json
 from layers import sources
 from layers.context import BuildContext
@@ -138,7 +138,10 @@ def _build_into(
         ctx = BuildContext(lid, settings.sources_dir, spec.sources, load, spec.depends)
         try:
             gdf = spec.build(ctx)
-        except (KeyError, ValueError, OSError) as exc:
+        except BorderGeoError:
+            raise
+        except Exception as exc:
+            log.debug("layer %s failed", lid, exc_info=True)
             raise BuildError(f"layer {lid} failed to build: {type(exc).__name__}: {exc}") from exc
         validate(spec, gdf)
         gdf.to_parquet(staging / f"{lid}.parquet", index=False)
@@ -215,7 +218,7 @@ def _framework_files() -> list[Path]:
 
 
 def _write_gpkg(staging: Path, layer_ids: list[str]) -> None:
-    tmp = staging / f".{GPKG}.tmp"
+    tmp = staging / "partial.gpkg"
     for lid in layer_ids:
         gdf = gpd.read_parquet(staging / f"{lid}.parquet")
         pyogrio.write_dataframe(gdf, tmp, layer=lid, driver="GPKG", append=tmp.exists())

@@ -121,7 +121,7 @@ def _download(src: Source) -> bytes:
     if src.extract and src.extract.startswith("manual"):
         raise SourceError(f"{src.file} cannot be downloaded as-is ({src.extract})")
     try:
-        with urllib.request.urlopen(src.url, timeout=60) as resp:  # noqa: S310 (declared https URLs)
+        with urllib.request.urlopen(src.url, timeout=60) as resp:
             data: bytes = resp.read()
     except OSError as exc:
         raise SourceError(

@@ -1,0 +1,154 @@
+"""The build pipeline: manifest contents, incremental rebuilds, atomic publishing, failure paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from geo.errors import BuildError, DataDirError, LayerNotFoundError, SourceError
+from layers.build import GPKG, build, load_manifest
+from layers.registry import Registry, default_registry
+from layers.settings import DataSettings
+from layers.spec import LayerSpec, Prop
+
+BORDERGEO = [sys.executable, "-m", "layers.cli"]
+
+
+def clone(settings: DataSettings, tmp_path: Path) -> DataSettings:
+    """A private copy of the session data dir: sources and builds hard-linked (cheap, and never modified)."""
+    target = tmp_path / "data"
+    shutil.copytree(settings.data_dir, target, symlinks=True, copy_function=os.link)
+    return DataSettings(data_dir=target)
+
+
+def corrupt(path: Path) -> None:
+    """Replace a (hard-linked) file by a corrupted copy without touching the original's inode."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.unlink()
+    path.write_bytes(bytes(data))
+
+
+def test_manifest_describes_every_layer(manifest, data_settings) -> None:
+    layers = manifest["layers"]
+    assert list(layers) == list(default_registry())
+    for layer_id, entry in layers.items():
+        spec = default_registry()[layer_id]
+        assert entry["id"] == layer_id and entry["title"] == spec.title
+        assert entry["features"] > 0 and len(entry["bbox"]) == 4
+        assert entry["licence"] and entry["attribution"] and entry["built_at"]
+        assert all(len(s["sha256"]) == 64 and s["url"].startswith("http") for s in entry["sources"])
+        gdf = gpd.read_parquet(data_settings.current / f"{layer_id}.parquet")
+        assert len(gdf) == entry["features"]
+        assert entry["bbox"] == pytest.approx(list(gdf.total_bounds), abs=1e-6)
+
+
+def test_geopackage_holds_every_layer(manifest, data_settings) -> None:
+    import pyogrio
+
+    listed = {name: count for name, _ in pyogrio.list_layers(data_settings.current / GPKG) for count in [0]}
+    assert set(listed) == set(manifest["layers"])
+    info = pyogrio.read_info(data_settings.current / GPKG, layer="boundary")
+    assert info["features"] == manifest["layers"]["boundary"]["features"]
+
+
+def test_second_build_with_nothing_changed_is_fast_and_publishes_nothing(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    before = settings.current.resolve()
+    t0 = time.perf_counter()
+    result = build(settings)
+    elapsed = time.perf_counter() - t0
+    assert not result.changed and result.path == before
+    assert elapsed < 5.0
+    assert settings.current.resolve() == before
+
+
+def test_changed_source_rebuilds_only_what_depends_on_it(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    wswc = settings.sources_dir / "wswc/PecosRiverBasin.cs"
+    content = wswc.read_bytes()
+    wswc.unlink()
+    wswc.write_bytes(content)  # same bytes, new file: re-verified, dependents rebuilt
+    result = build(settings)
+    registry = default_registry()
+    dependents = {lid for lid in registry if "wswc/PecosRiverBasin.cs" in registry[lid].sources}
+    assert dependents and dependents <= set(result.built)
+    assert "boundary" in result.reused and "population" in result.reused
+    assert load_manifest(settings)["layers"]["boundary"] == load_manifest(data_settings)["layers"]["boundary"]
+
+
+def test_corrupted_source_fails_and_keeps_previous_build(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    before = settings.current.resolve()
+    corrupt(settings.sources_dir / "dcw/dcw-gmt.nc")
+    with pytest.raises(SourceError, match=r"dcw-gmt\.nc is corrupt .*bordergeo fetch"):
+        build(settings)
+    assert settings.current.resolve() == before
+    assert not list(settings.builds_dir.glob(".staging-*"))
+
+
+def test_missing_source_fails_with_the_file_named(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    (settings.sources_dir / "census/co-est2024-alldata.csv").unlink()
+    with pytest.raises(SourceError, match=r"co-est2024-alldata\.csv is missing: run `bordergeo fetch`"):
+        build(settings, ["population"])
+    assert load_manifest(settings) == load_manifest(data_settings)
+
+
+def test_unknown_layer_lists_the_known_ones(data_settings) -> None:
+    with pytest.raises(LayerNotFoundError, match="unknown layer 'nope': choose one of boundary, ports"):
+        build(data_settings, ["nope"])
+
+
+def test_unwritable_data_dir(tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DataDirError, match="not writable.*BORDERGEO_DATA_DIR"):
+        build(DataSettings(data_dir=blocker / "data"))
+
+
+def test_layer_that_breaks_its_declaration_is_not_published(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    before = settings.current.resolve()
+
+    def bad_build(ctx) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"id": ["a", "a"]}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=4326)
+
+    spec = LayerSpec(
+        id="broken", title="broken", description="", geometry_type="Point", id_field="id",
+        properties=(Prop("id", "string", "id"),), sources=(), licence="x", attribution="x", build=bad_build,
+    )
+    with pytest.raises(BuildError, match="layer broken failed validation: duplicate ids"):
+        build(settings, ["broken"], Registry((spec,)))
+    assert settings.current.resolve() == before
+
+
+def test_killed_build_leaves_previous_build_and_is_cleaned_up(data_settings, tmp_path) -> None:
+    settings = clone(data_settings, tmp_path)
+    before = settings.current.resolve()
+    dcw = settings.sources_dir / "dcw/dcw-gmt.nc"
+    os.utime(dcw, ns=(dcw.stat().st_atime_ns, dcw.stat().st_mtime_ns + 1_000_000_000))  # forces a rebuild
+    env = {**os.environ, "BORDERGEO_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen([*BORDERGEO, "build"], env=env, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "building" in line:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert settings.current.resolve() == before
+    assert load_manifest(settings) == load_manifest(data_settings)
+    assert list(settings.builds_dir.glob(".staging-*")), "the killed build should have left its staging dir"
+    result = build(settings, ["boundary"])
+    assert "boundary" in result.built
+    assert not list(settings.builds_dir.glob(".staging-*"))

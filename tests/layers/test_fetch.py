@@ -1,0 +1,70 @@
+"""The fetch step: copy from a mirror, verify sha256, skip what is valid, refuse what is not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo.errors import SourceError
+from geo.io import sha256_file
+from layers.sources import fetch, manifest, source
+
+
+def linked_mirror(mirror: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "mirror"
+    shutil.copytree(mirror, copy, copy_function=os.link)
+    return copy
+
+
+def test_manifest_declares_every_source_with_checksum_and_licence() -> None:
+    files = manifest()
+    assert len(files) == 84
+    assert all(len(s.sha256) == 64 and s.url.startswith("https://") and s.licence for s in files.values())
+    assert source("dcw/dcw-gmt.nc").extract == "tar:dcw-gmt-2.1.1/dcw-gmt.nc"
+
+
+def test_fetch_copies_verifies_and_then_skips(mirror, tmp_path) -> None:
+    dest = tmp_path / "sources"
+    wanted = ["wswc/PecosRiverBasin.cs", "census/co-est2024-alldata.csv"]
+    assert fetch(dest, mirror, wanted) == (2, 0)
+    for f in wanted:
+        assert sha256_file(dest / f) == source(f).sha256
+    assert fetch(dest, mirror, wanted) == (0, 2)
+
+
+def test_fetch_replaces_a_corrupted_copy(mirror, tmp_path) -> None:
+    dest = tmp_path / "sources"
+    f = "wswc/PecosRiverBasin.cs"
+    fetch(dest, mirror, [f])
+    (dest / f).write_text("tampered")
+    assert fetch(dest, mirror, [f]) == (1, 0)
+    assert sha256_file(dest / f) == source(f).sha256
+
+
+def test_corrupt_mirror_file_is_refused_and_nothing_is_left(mirror, tmp_path) -> None:
+    bad = linked_mirror(mirror, tmp_path)
+    f = "wswc/PecosRiverBasin.cs"
+    (bad / f).unlink()
+    (bad / f).write_text("not the basin")
+    dest = tmp_path / "sources"
+    with pytest.raises(SourceError, match=r"PecosRiverBasin\.cs .* is corrupt"):
+        fetch(dest, bad, [f])
+    assert not (dest / f).exists()
+    assert not list((dest / "wswc").iterdir())
+
+
+def test_missing_mirror_file_and_missing_mirror(mirror, tmp_path) -> None:
+    bad = linked_mirror(mirror, tmp_path)
+    (bad / "wswc/PecosRiverBasin.cs").unlink()
+    with pytest.raises(SourceError, match="not in the mirror"):
+        fetch(tmp_path / "sources", bad, ["wswc/PecosRiverBasin.cs"])
+    with pytest.raises(SourceError, match="mirror directory .* does not exist"):
+        fetch(tmp_path / "sources", tmp_path / "nowhere", ["wswc/PecosRiverBasin.cs"])
+
+
+def test_offline_download_fails_with_advice(tmp_path) -> None:
+    with pytest.raises(SourceError, match=r"border_crossing_entry_data_us_mexico\.csv cannot be downloaded as-is"):
+        fetch(tmp_path / "sources", None, ["bts/border_crossing_entry_data_us_mexico.csv"])
