@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -39,19 +42,14 @@ def polygonal(geom: BaseGeometry) -> BaseGeometry:
 def to_multipolygon(geom: BaseGeometry) -> shapely.MultiPolygon:
     """Coerce a polygonal geometry to a MultiPolygon."""
     geom = polygonal(geom)
-    if geom.geom_type == "Polygon":
+    if isinstance(geom, shapely.Polygon):
         return shapely.MultiPolygon([geom])
-    return geom  # type: ignore[return-value]
+    if not isinstance(geom, shapely.MultiPolygon):
+        raise TypeError(f"expected a polygonal geometry, got {geom.geom_type}")
+    return geom
 
 
-def rings_to_polygons(rings: list[np.ndarray]) -> BaseGeometry:
-    """Assemble closed rings into polygons: rings inside an odd number of others become holes."""
-    polys = [shapely.Polygon(r) for r in rings if len(r) >= 4]
-    polys = [shapely.make_valid(p) for p in polys]
-    return shapely.union_all([polygonal(p) for p in polys if not p.is_empty])
-
-
-def chunked_outlines(geoms: list[BaseGeometry], chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def chunked_outlines(geoms: Sequence[BaseGeometry], chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Cut the outlines (boundaries of polygons, or lines themselves) into short linestrings.
 
     Returns the pieces and, for each, the index of the geometry it came from. Distances to many short
@@ -70,7 +68,7 @@ def chunked_outlines(geoms: list[BaseGeometry], chunk: int = 64) -> tuple[np.nda
     return np.concatenate(pieces), np.concatenate(owners)
 
 
-def nearest_owner(points: np.ndarray, geoms: list[BaseGeometry], chunk: int = 64) -> np.ndarray:
+def nearest_owner(points: Any, geoms: Sequence[BaseGeometry], chunk: int = 64) -> np.ndarray:
     """For each point, the index of the geometry whose outline is nearest (planar degrees)."""
     pieces, owners = chunked_outlines(geoms, chunk)
     tree = shapely.STRtree(pieces)
@@ -80,7 +78,7 @@ def nearest_owner(points: np.ndarray, geoms: list[BaseGeometry], chunk: int = 64
     return result
 
 
-def near_outlines(points: np.ndarray, geoms: list[BaseGeometry], distance: float, chunk: int = 64) -> np.ndarray:
+def near_outlines(points: Any, geoms: Sequence[BaseGeometry], distance: float, chunk: int = 64) -> np.ndarray:
     """Boolean mask of the points within ``distance`` (planar degrees) of any geometry's outline."""
     pieces, _ = chunked_outlines(geoms, chunk)
     point_idx, _ = shapely.STRtree(pieces).query(points, predicate="dwithin", distance=distance)

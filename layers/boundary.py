@@ -10,9 +10,12 @@ California (1853 Gadsden Treaty).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import BuildError
 from geo.measure import km_to_miles, length_km
@@ -57,7 +60,7 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
     us_codes = np.array(list(US_STATES))[_smooth(nearest_owner(mids, us_states))]
     mx_codes = muni["state_code"].to_numpy()[_smooth(nearest_owner(mids, list(muni.geometry)))]
     labels = list(zip(us_codes.tolist(), mx_codes.tolist(), strict=True))
-    rows = []
+    rows: list[list[object]] = []
     start = 0
     for end in [*_change_points(labels), len(labels)]:
         us, mx = labels[start]
@@ -69,7 +72,7 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
     return gdf
 
 
-def shared_edge(ctx: BuildContext, us_states: list[shapely.Geometry]) -> np.ndarray:
+def shared_edge(ctx: BuildContext, us_states: Sequence[BaseGeometry]) -> np.ndarray:
     """Vertices of the DCW Mexico outline shared with the US border states, ordered Pacific to Gulf."""
     mexico = max(dcw_rings(ctx.source(DCW), "MX"), key=len)
     idx = np.flatnonzero(near_outlines(shapely.points(mexico), us_states, SHARED_TOLERANCE_DEG))
@@ -150,5 +153,8 @@ SPEC = LayerSpec(
         palette=(("land", "#d62728"), ("Rio Grande", "#1f77b4"), ("Colorado River", "#17becf")),
     ),
     keywords=("boundary", "frontera", "IBWC", "Rio Grande", "Río Bravo"),
-    method="Shared edge of the DCW Mexico polygon and the US border-state polygons; geodesic lengths (pyproj.Geod, WGS84).",
+    method=(
+        "Shared edge of the DCW Mexico polygon and the US border-state polygons; "
+        "geodesic lengths (pyproj.Geod, WGS84)."
+    ),
 )

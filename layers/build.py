@@ -100,7 +100,8 @@ def build(
         entries = _build_into(staging, settings, registry, to_build, carried, previous, keys)
         _write_gpkg(staging, [lid for lid in registry if lid in entries])
         _render_artifacts(staging)
-        write_json(staging / MANIFEST, {"build_id": build_id, "layers": entries})
+        ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
+        write_json(staging / MANIFEST, {"build_id": build_id, "layers": ordered})
         final = settings.builds_dir / build_id
         staging.rename(final)
         replace_symlink(settings.current, os.path.relpath(final, settings.data_dir))
@@ -214,7 +215,8 @@ def _source_stamp(path: Path) -> bytes:
 
 def _framework_files() -> list[Path]:
     here = Path(__file__).parent
-    return [here / name for name in ("spec.py", "validate.py", "context.py")]
+    # private helper modules (layers/_*.py, e.g. the crossings table) feed layer builds too
+    return [here / name for name in ("spec.py", "validate.py", "context.py", "readers.py")] + sorted(here.glob("_*.py"))
 
 
 def _write_gpkg(staging: Path, layer_ids: list[str]) -> None:
@@ -244,7 +246,8 @@ def _ensure_writable(data_dir: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise DataDirError(
-            f"data directory {data_dir} is not writable ({exc.strerror}): set BORDERGEO_DATA_DIR to a writable directory"
+            f"data directory {data_dir} is not writable ({exc.strerror}): "
+            "set BORDERGEO_DATA_DIR to a writable directory"
         ) from exc
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def dcw_rings(path: Path, code: str) -> list[np.ndarray]:
         raise SourceError(f"cannot read {code} from {path}: {exc}") from exc
     lon = np.where(lon > 180.0, lon - 360.0, lon)
     starts = [*np.flatnonzero(raw_lon == RING_START).tolist(), len(raw_lon)]
-    return [np.column_stack([lon[s + 1 : e], lat[s + 1 : e]]) for s, e in zip(starts[:-1], starts[1:], strict=True)]
+    return [np.column_stack([lon[s + 1 : e], lat[s + 1 : e]]) for s, e in itertools.pairwise(starts)]
 
 
 def dcw_polygon(path: Path, code: str) -> BaseGeometry:

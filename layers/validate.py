@@ -60,7 +60,8 @@ def _geometry_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
         problems.append(f"{int(bad.sum())} invalid geometries: {shapely.is_valid_reason(geoms[bad][0])}")
     types = set(shapely.get_type_id(geoms).tolist())
     names = {shapely.GeometryType(t).name.title().replace("string", "String") for t in types}
-    names = {n.replace("Multilinestring", "MultiLineString").replace("Multipolygon", "MultiPolygon")
+    # "MULTILINESTRING".title() gives "Multilinestring", which the first replace turns into "MultilineString"
+    names = {n.replace("MultilineString", "MultiLineString").replace("Multipolygon", "MultiPolygon")
              .replace("Linestring", "LineString") for n in names}
     if not names <= ALLOWED_GEOMS[spec.geometry_type]:
         problems.append(f"geometry types {sorted(names)} where {spec.geometry_type} is declared")

@@ -1,9 +1,14 @@
-"""Render the HTML maps into a build directory (the ``bordergeo.artifacts`` hook). Stub: being written."""
+"""Render the HTML maps into a build directory (the ``bordergeo.artifacts`` hook of every build)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from maps.render import render_maps
+
+MAPS_DIR = "maps"
+
 
 def render_into(build_dir: Path) -> None:
-    """Write ``build_dir/maps/`` (not written yet: does nothing)."""
+    """Write ``build_dir/maps/`` (index, overview, a page per layer and per port, assets) for every layer built."""
+    render_maps(build_dir, build_dir / MAPS_DIR)

@@ -40,14 +40,14 @@
   /* onEachFeature for a layer: a popup with every declared property and a tooltip with the feature's name. */
   function describe(schema) {
     return function (feature, layer) {
-      layer.bindPopup(function () { return popupHtml(feature, schema); }, { maxWidth: 380 });
+      layer.bindPopup(function () { return popupHtml(feature, schema); }, { maxWidth: 380, maxHeight: 340 });
       layer.bindTooltip(esc(name(feature, schema)), { sticky: true, className: "bg-tooltip" });
     };
   }
 
   /* One legend control; each entry's section shows while its layer is on the map. */
   function legend(map, entries) {
-    var control = L.control({ position: "bottomright" });
+    var control = L.control({ position: "bottomleft" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "bg-legend leaflet-control");
       L.DomEvent.disableClickPropagation(div);
@@ -72,11 +72,25 @@
     return control;
   }
 
+  /* A box of HTML (e.g. a chart) as a map control, stacked with the other controls of its corner. */
+  function panel(map, html, position) {
+    var control = L.control({ position: position || "topright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "bg-panel leaflet-control");
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    return control;
+  }
+
   /* Expose the map and its layers by id (handy in the console, used by the browser tests). */
   function register(map, layers) {
     window.bordergeo.map = map;
     window.bordergeo.layers = layers;
   }
 
-  window.bordergeo = { describe: describe, legend: legend, register: register, popupHtml: popupHtml };
+  window.bordergeo = { describe: describe, legend: legend, panel: panel, register: register, popupHtml: popupHtml };
 }());

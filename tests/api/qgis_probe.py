@@ -21,7 +21,7 @@ import json
 import sys
 from typing import Any
 
-from qgis.core import (  # type: ignore[import-not-found]
+from qgis.core import (
     Qgis,
     QgsApplication,
     QgsFeatureRequest,
@@ -31,7 +31,7 @@ from qgis.core import (  # type: ignore[import-not-found]
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication  # type: ignore[import-not-found]
+from qgis.PyQt.QtCore import QCoreApplication
 
 #: every URL QGIS requests, so the test can check that paging and bbox really reached the server
 REQUESTS: list[str] = []

@@ -37,7 +37,8 @@ def test_rfc7946_repairs_a_bowtie() -> None:
 
 
 def test_polygonal_drops_lines_and_points() -> None:
-    mixed = shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (5, 5)]), shapely.Point(9, 9)])
+    parts = [shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (5, 5)]), shapely.Point(9, 9)]
+    mixed = shapely.GeometryCollection(parts)
     assert polygonal(mixed).equals(shapely.box(0, 0, 1, 1))
     assert to_multipolygon(shapely.box(0, 0, 1, 1)).geom_type == "MultiPolygon"
 

@@ -111,7 +111,7 @@ def test_unknown_layer_lists_the_known_ones(data_settings) -> None:
 def test_unwritable_data_dir(tmp_path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(DataDirError, match="not writable.*BORDERGEO_DATA_DIR"):
+    with pytest.raises(DataDirError, match=r"not writable.*BORDERGEO_DATA_DIR"):
         build(DataSettings(data_dir=blocker / "data"))
 
 

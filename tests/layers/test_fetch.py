@@ -61,7 +61,7 @@ def test_missing_mirror_file_and_missing_mirror(mirror, tmp_path) -> None:
     (bad / "wswc/PecosRiverBasin.cs").unlink()
     with pytest.raises(SourceError, match="not in the mirror"):
         fetch(tmp_path / "sources", bad, ["wswc/PecosRiverBasin.cs"])
-    with pytest.raises(SourceError, match="mirror directory .* does not exist"):
+    with pytest.raises(SourceError, match=r"mirror directory .* does not exist"):
         fetch(tmp_path / "sources", tmp_path / "nowhere", ["wswc/PecosRiverBasin.cs"])
 
 

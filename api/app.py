@@ -1,0 +1,62 @@
+"""The FastAPI application: ``create_app(settings)``, with the response cache as its outermost layer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from api import errors, features, routes
+from api.catalog import load_catalog
+from api.http import ResponseCache
+from api.settings import ApiSettings, get_settings
+from layers.settings import DataSettings
+
+log = logging.getLogger("bordergeo.api")
+
+
+class BorderGeoAPI(FastAPI):
+    """FastAPI with :class:`~api.http.ResponseCache` wrapped around its whole middleware stack.
+
+    Outermost, the cache answers repeated requests before Starlette's error middleware, router and
+    dependency machinery run, which is what makes cached pages several times faster than a FastAPI route.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack, wrapped by the response cache."""
+        settings: ApiSettings = self.state.settings
+        return ResponseCache(super().build_middleware_stack(), settings.origins, settings.cache_max_age,
+                             settings.cache_bytes)
+
+
+def create_app(settings: ApiSettings | None = None, data: DataSettings | None = None) -> FastAPI:
+    """The service for the current build of ``data`` (both settings default to the environment)."""
+    settings = settings or get_settings()
+    data_settings = data or DataSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.catalog = load_catalog(data_settings)
+        yield
+
+    app = BorderGeoAPI(
+        title="bordergeo",
+        lifespan=lifespan,
+        openapi_url=None,  # the OpenAPI 3.0 document is written by api.openapi, served at /openapi.json
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(routes.router)
+    app.include_router(features.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory api.app:app_from_env`` (used by ``bordergeo serve --workers N``)."""
+    return create_app()

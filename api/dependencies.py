@@ -1,0 +1,65 @@
+"""What every route needs from a request: the catalog, settings, base URL, parameters, and link helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from api.catalog import Catalog
+from api.params import Params
+from api.settings import ApiSettings
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """One request's view of the service."""
+
+    catalog: Catalog
+    settings: ApiSettings
+    base: str
+    path: str
+    params: Params
+    accept: str | None
+
+    def url(self, path: str, params: Params | None = None, **changes: str | None) -> str:
+        """Absolute URL of ``path`` with ``params`` (``changes`` replace or, when None, remove values)."""
+        merged: dict[str, list[str]] = {k: list(v) for k, v in (params or {}).items()}
+        for name, value in changes.items():
+            name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = [value]
+        query = urlencode(merged, doseq=True, quote_via=quote, safe=",:/")
+        return f"{self.base}{path}" + (f"?{query}" if query else "")
+
+    def self_url(self, **changes: str | None) -> str:
+        """This request's URL, with ``changes`` applied to its query."""
+        return self.url(self.path, self.params, **changes)
+
+
+def ctx(request: Request) -> Ctx:
+    """The request context (FastAPI dependency)."""
+    settings: ApiSettings = request.app.state.settings
+    base = settings.base_url.rstrip("/") if settings.base_url else str(request.base_url).rstrip("/")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+    return Ctx(request.app.state.catalog, settings, base, request.url.path, params, request.headers.get("accept"))
+
+
+CtxDep = Annotated[Ctx, Depends(ctx)]
+
+
+def link(href: str, rel: str, media: str, title: str) -> dict[str, Any]:
+    """An OGC link object."""
+    return {"href": href, "rel": rel, "type": media, "title": title}
+
+
+def respond(body: bytes, media: str, c: Ctx, headers: dict[str, str] | None = None) -> Response:
+    """A 200 response; caching, ETag, compression and CORS headers are added by api.http."""
+    extra = {"Last-Modified": c.catalog.last_modified, **(headers or {})}
+    return Response(body, media_type=media, headers=extra)  # Starlette adds charset=utf-8 to text/*

@@ -1,0 +1,266 @@
+"""The pure-ASGI front of the service: response cache, ETag/304, gzip/brotli, Cache-Control and CORS.
+
+Builds are immutable, so a rendered GET response never goes stale while the process lives: it is stored
+(bounded LRU, keyed on scheme, host, path, sorted query string and Accept) and later answered straight
+from here, without entering FastAPI. A miss falls through to the app and the result is stored. Every
+response, cached or not, gets its HTTP headers here, so the routes only produce bodies.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import brotli
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_body
+
+log = logging.getLogger("bordergeo.api")
+Headers = list[tuple[bytes, bytes]]
+_COMPRESSIBLE = (b"json", b"text/", b"javascript", b"xml", b"csv", b"svg")
+_MIN_COMPRESS = 512
+_ENCODINGS = (b"br", b"gzip")
+
+
+@dataclass
+class Entry:
+    """A rendered response: status, the app's headers, identity body and compressed variants."""
+
+    status: int
+    headers: Headers
+    body: bytes
+    etag: bytes | None = None
+    last_modified: bytes | None = None
+    compressible: bool = False
+    stored: bool = False
+    variants: dict[bytes, bytes] = field(default_factory=dict)
+    prepared: dict[bytes, tuple[Headers, bytes]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """Bytes held (bodies only)."""
+        return len(self.body) + sum(len(v) for v in self.variants.values())
+
+
+@dataclass
+class _Request:
+    host: bytes = b""
+    accept: bytes = b""
+    accept_encoding: bytes = b""
+    if_none_match: bytes | None = None
+    if_modified_since: bytes | None = None
+    origin: bytes | None = None
+    preflight: bool = False
+
+    @classmethod
+    def of(cls, scope: Scope) -> _Request:
+        req = cls()
+        for name, value in scope["headers"]:
+            if name == b"host":
+                req.host = value
+            elif name == b"accept":
+                req.accept = value
+            elif name == b"accept-encoding":
+                req.accept_encoding = value
+            elif name == b"if-none-match":
+                req.if_none_match = value
+            elif name == b"if-modified-since":
+                req.if_modified_since = value
+            elif name == b"origin":
+                req.origin = value
+            elif name == b"access-control-request-method":
+                req.preflight = True
+        return req
+
+
+class ResponseCache:
+    """ASGI middleware answering repeated GET/HEAD requests from stored bytes (see module docstring)."""
+
+    def __init__(self, app: ASGIApp, origins: tuple[str, ...], max_age: int, max_bytes: int) -> None:
+        self.app = app
+        self.any_origin = "*" in origins
+        self.origins = {o.encode() for o in origins}
+        self.cache_control = f"public, max-age={max_age}".encode()
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 4
+        self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self.bytes = 0
+        self._encodings: dict[bytes, bytes | None] = {}
+        self.vary = b"Accept, Accept-Encoding" + (b"" if self.any_origin else b", Origin")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        req = _Request.of(scope)
+        method = scope["method"]
+        if method == "OPTIONS" and req.preflight and req.origin is not None:
+            await self._preflight(req, send)
+            return
+        if method not in ("GET", "HEAD"):
+            await self._passthrough(scope, receive, send, req)
+            return
+        key = (scope.get("scheme"), req.host, scope.get("root_path", ""), scope["path"],
+               _canonical(scope["query_string"]), req.accept)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = await self._render(scope, receive)
+            self._store(key, entry)
+        else:
+            self.entries.move_to_end(key)
+        await self._respond(entry, req, method == "HEAD", send)
+
+    async def _render(self, scope: Scope, receive: Receive) -> Entry:
+        """Run the app for a GET and capture its response."""
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app({**scope, "method": "GET"}, receive, capture)
+        except Exception:  # the app's error handler already logged it and (usually) rendered a 500
+            if not start:
+                return Entry(500, [(b"content-type", b"application/json")],
+                             error_body("ServerError", "internal error; the server log has the details"))
+        return self._entry(int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks))
+
+    def _entry(self, status: int, raw: Headers, body: bytes) -> Entry:
+        headers = [(k, v) for k, v in raw if k not in (b"content-length", b"etag", b"vary")]
+        ctype = next((v for k, v in headers if k == b"content-type"), b"")
+        entry = Entry(status, headers, body)
+        entry.compressible = len(body) >= _MIN_COMPRESS and any(t in ctype for t in _COMPRESSIBLE)
+        if status == 200:
+            entry.etag = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
+            entry.last_modified = next((v for k, v in headers if k == b"last-modified"), None)
+            if not any(k == b"cache-control" for k, _ in headers):
+                headers.append((b"cache-control", self.cache_control))
+        return entry
+
+    def _store(self, key: tuple[Any, ...], entry: Entry) -> None:
+        if entry.status != 200 or len(entry.body) > self.max_entry:
+            return
+        if any(k == b"cache-control" and b"no-store" in v for k, v in entry.headers):
+            return
+        entry.stored = True
+        self.entries[key] = entry
+        self.bytes += entry.size
+        self._evict()
+
+    def _evict(self) -> None:
+        while self.bytes > self.max_bytes and self.entries:
+            _, old = self.entries.popitem(last=False)
+            old.stored = False
+            self.bytes -= old.size
+
+    async def _respond(self, entry: Entry, req: _Request, head: bool, send: Send) -> None:
+        if entry.etag is not None and self._not_modified(entry, req):
+            headers = [(b"etag", b'"' + entry.etag + b'"'), (b"vary", self.vary),
+                       *[(k, v) for k, v in entry.headers if k in (b"cache-control", b"last-modified")]]
+            await send({"type": "http.response.start", "status": 304, "headers": headers + self._cors(req)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        encoding = self._encoding(req.accept_encoding) if entry.compressible else None
+        headers, body = self._prepared(entry, encoding or b"")
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers + self._cors(req)})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    def _prepared(self, entry: Entry, encoding: bytes) -> tuple[Headers, bytes]:
+        """Headers and body of ``entry`` in ``encoding`` (b"" for identity), built once per entry."""
+        found = entry.prepared.get(encoding)
+        if found is not None:
+            return found
+        body = entry.body
+        if encoding:
+            body = entry.variants.get(encoding) or _compress(entry.body, encoding)
+            if encoding not in entry.variants and entry.stored:
+                entry.variants[encoding] = body
+                self.bytes += len(body)
+                self._evict()
+        headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
+        if encoding:
+            headers.append((b"content-encoding", encoding))
+        if entry.compressible or entry.etag is not None:
+            headers.append((b"vary", self.vary))
+        if entry.etag is not None:
+            suffix = b"-" + encoding if encoding else b""
+            headers.append((b"etag", b'"' + entry.etag + suffix + b'"'))
+        entry.prepared[encoding] = (headers, body)
+        return headers, body
+
+    def _not_modified(self, entry: Entry, req: _Request) -> bool:
+        if req.if_none_match is not None:
+            assert entry.etag is not None
+            for tag in req.if_none_match.split(b","):
+                tag = tag.strip().removeprefix(b"W/").strip(b'"')
+                if tag == b"*" or tag.split(b"-")[0] == entry.etag:
+                    return True
+            return False
+        return req.if_modified_since is not None and req.if_modified_since == entry.last_modified
+
+    def _encoding(self, accept_encoding: bytes) -> bytes | None:
+        """br, else gzip, if the client accepts it (q > 0); memoized per header value."""
+        if accept_encoding in self._encodings:
+            return self._encodings[accept_encoding]
+        accepted = set()
+        for part in accept_encoding.lower().split(b","):
+            name, _, params = part.strip().partition(b";")
+            if params.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00", b"q=0.000"):
+                accepted.add(name.strip())
+        choice = next((e for e in _ENCODINGS if e in accepted), None)
+        if len(self._encodings) < 256:
+            self._encodings[accept_encoding] = choice
+        return choice
+
+    def _cors(self, req: _Request) -> Headers:
+        if self.any_origin:
+            return [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", _EXPOSE)]
+        if req.origin is not None and req.origin in self.origins:
+            return [(b"access-control-allow-origin", req.origin), (b"access-control-expose-headers", _EXPOSE)]
+        return []
+
+    async def _preflight(self, req: _Request, send: Send) -> None:
+        headers = self._cors(req)
+        if headers:
+            headers += [(b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+                        (b"access-control-allow-headers", b"Accept, Accept-Encoding, If-None-Match, "
+                                                          b"If-Modified-Since, Content-Type"),
+                        (b"access-control-max-age", b"86400")]
+        headers += [(b"vary", b"Origin"), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _passthrough(self, scope: Scope, receive: Receive, send: Send, req: _Request) -> None:
+        cors = self._cors(req)
+
+        async def with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *cors]}
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
+
+
+_EXPOSE = b"ETag, Content-Crs, Link, Content-Disposition"
+
+
+def _canonical(query: bytes) -> bytes:
+    """The query string with its parameters sorted (order does not change the answer)."""
+    if b"&" not in query:
+        return query
+    return b"&".join(sorted(query.split(b"&")))
+
+
+def _compress(body: bytes, encoding: bytes) -> bytes:
+    if encoding == b"br":
+        return bytes(brotli.compress(body, quality=5))
+    return gzip.compress(body, compresslevel=6, mtime=0)

@@ -1,0 +1,84 @@
+"""The layers of one build directory, paired with their declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geo.errors import DataDirError, LayerNotFoundError
+from geo.io import read_json
+from layers import sources
+from layers.registry import Registry, default_registry
+from layers.spec import LayerSpec
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A built layer: its declaration and its features (EPSG:4326)."""
+
+    spec: LayerSpec
+    gdf: gpd.GeoDataFrame
+
+    @property
+    def id(self) -> str:
+        """The layer id."""
+        return self.spec.id
+
+    def source_links(self) -> list[tuple[str, str, str]]:
+        """(file, url, licence) of each declared source file."""
+        links = []
+        for file in self.spec.sources:
+            src = sources.source(file)
+            links.append((file, src.url, src.licence))
+        return links
+
+
+@dataclass(frozen=True)
+class Build:
+    """The built layers of a build directory, in registry order."""
+
+    path: Path
+    layers: dict[str, Layer]
+    build_id: str
+
+    def get(self, layer_id: str) -> Layer | None:
+        """The layer ``layer_id`` if it is built."""
+        return self.layers.get(layer_id)
+
+
+def built_ids(build_dir: Path, registry: Registry) -> list[str]:
+    """Ids of declared layers that have a GeoParquet file in ``build_dir``, in registry order."""
+    return [lid for lid in registry if (build_dir / f"{lid}.parquet").is_file()]
+
+
+def load_build(build_dir: Path, layer_ids: list[str] | None = None, registry: Registry | None = None) -> Build:
+    """Read the requested layers (all built ones by default) of ``build_dir``; clear errors for bad ids."""
+    registry = registry or default_registry()
+    if not build_dir.is_dir():
+        raise DataDirError(f"no build at {build_dir}: run `bordergeo build` first")
+    available = built_ids(build_dir, registry)
+    wanted = available if not layer_ids else list(dict.fromkeys(layer_ids))
+    for lid in wanted:
+        registry.get_spec(lid)  # LayerNotFoundError for ids nobody declared
+        if lid not in available:
+            raise LayerNotFoundError(
+                f"layer '{lid}' is not in the build at {build_dir} (built: {', '.join(available) or 'none'})"
+            )
+    if not wanted:
+        raise DataDirError(f"the build at {build_dir} holds no layers: run `bordergeo build` first")
+    ordered = [lid for lid in registry if lid in wanted]
+    layers = {lid: Layer(registry[lid], gpd.read_parquet(build_dir / f"{lid}.parquet")) for lid in ordered}
+    # resolved: <data>/current is a symlink, and the data dir (sources) is two levels above the real build
+    return Build(build_dir.resolve(), layers, _build_id(build_dir))
+
+
+def _build_id(build_dir: Path) -> str:
+    """The manifest's build id; during a build the manifest is written after the maps, so fall back."""
+    manifest = build_dir / "manifest.json"
+    if manifest.is_file():
+        data: dict[str, Any] = read_json(manifest)
+        return str(data.get("build_id", build_dir.name))
+    return "new build"

@@ -1,0 +1,111 @@
+"""Legends (HTML built here, shown and hidden with their layers by ``bordergeo.js``) and page furniture.
+
+Branca's colormap legends load d3 from a CDN, so legends are plain HTML with inline SVG symbols.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from layers.spec import LayerSpec
+from maps.symbology import LegendItem, Symbology, short_title
+
+
+def symbol_svg(item: LegendItem) -> str:
+    """An inline SVG drawing of a legend item's symbol."""
+    color = escape(item.color)
+    if item.kind == "circle":
+        r = item.size
+        side = 2 * r + 2
+        fill = escape(item.fill_color or item.color)
+        return (f'<svg width="{side:.0f}" height="{side:.0f}" aria-hidden="true"><circle cx="{r + 1:.1f}" '
+                f'cy="{r + 1:.1f}" r="{r:.1f}" fill="{fill}" fill-opacity="0.7" stroke="{color}"/></svg>')
+    if item.kind == "line":
+        return (f'<svg width="26" height="12" aria-hidden="true"><line x1="1" y1="6" x2="25" y2="6" '
+                f'stroke="{color}" stroke-width="{max(item.size, 2):.0f}" stroke-linecap="round"/></svg>')
+    fill = escape(item.fill_color or item.color)
+    return (f'<svg width="18" height="12" aria-hidden="true"><rect x="0.5" y="0.5" width="17" height="11" '
+            f'fill="{fill}" fill-opacity="0.8" stroke="{color}"/></svg>')
+
+
+def legend_html(spec: LayerSpec, sym: Symbology) -> str:
+    """The legend section of one layer: its title, one row per symbol, and a note on the classes."""
+    rows = "".join(f"<li>{symbol_svg(i)}<span>{escape(i.label)}</span></li>" for i in sym.items)
+    note = f'<div class="bg-note">{escape(sym.note)}</div>' if sym.note else ""
+    return f"<h4>{escape(short_title(spec))}</h4><ul>{rows}</ul>{note}"
+
+
+class Legend(MacroElement):  # type: ignore[misc]
+    """One legend control for the map; a section per layer, visible while the layer is on."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        bordergeo.legend({{ this._parent.get_name() }}, [
+        {%- for layer, id, html in this.entries %}
+            {layer: {{ layer.get_name() }}, id: {{ id|tojson }}, html: {{ html|tojson }}},
+        {%- endfor %}
+        ]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entries: list[tuple[folium.GeoJson, str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.entries = entries
+
+
+class Registration(MacroElement):  # type: ignore[misc]
+    """Exposes the map and its layers by id as ``bordergeo.map`` / ``bordergeo.layers``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        bordergeo.register({{ this._parent.get_name() }}, {
+        {%- for id, layer in this.layers.items() %}
+            {{ id|tojson }}: {{ layer.get_name() }},
+        {%- endfor %}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: dict[str, folium.GeoJson]) -> None:
+        super().__init__()
+        self._name = "Registration"
+        self.layers = layers
+
+
+class Panel(MacroElement):  # type: ignore[misc]
+    """A box of HTML shown as a Leaflet control (stacked below the controls added before it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        bordergeo.panel({{ this._parent.get_name() }}, {{ this.html|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "topright") -> None:
+        super().__init__()
+        self._name = "Panel"
+        self.html = html
+        self.position = position
+
+
+def add_html(m: folium.Map, html: str) -> None:
+    """Add a block of HTML (a title box, a side panel) to the page body, above the map."""
+    m.get_root().html.add_child(Element(html))
+
+
+def title_box(title: str, subtitle: str = "", back: str | None = "index.html") -> str:
+    """The page title box in the map's top-left corner, with a link back to the index."""
+    link = f' <a href="{escape(back)}">all maps</a>' if back else ""
+    sub = f"<p>{escape(subtitle)}{link}</p>" if subtitle or link else ""
+    return f'<div class="bg-title"><h1>{escape(title)}</h1>{sub}</div>'

@@ -1,0 +1,98 @@
+"""Render every page of a build into a directory, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import DataDirError
+from maps.assets import copy_assets
+from maps.data import Build, load_build
+from maps.index import index_html
+from maps.pages import layer_page, overview_page
+from maps.ports import port_pages
+
+log = logging.getLogger("bordergeo.maps")
+MARKER = ".bordergeo-maps"  # marks a directory we wrote, so re-rendering may replace it
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Where the maps went, which pages were written, and how long it took."""
+
+    out_dir: Path
+    pages: tuple[str, ...]
+    seconds: float
+
+
+def render_pages(build: Build, out_dir: Path, basemap: bool = True) -> list[str]:
+    """Write index.html, overview.html, layer-<id>.html, port-<code>.html and assets/ into ``out_dir``."""
+    pages: dict[str, str] = {"overview.html": overview_page(build, basemap)}
+    for lid, layer in build.layers.items():
+        pages[f"layer-{lid}.html"] = layer_page(build, layer, basemap)
+    ports = port_pages(build, basemap)
+    pages.update({p.file: p.html for p in ports})
+    pages["index.html"] = index_html(build, [(p.file, p.label) for p in ports])
+    for name, html in pages.items():
+        (out_dir / name).write_text(html, encoding="utf-8")
+    copy_assets(out_dir)
+    (out_dir / MARKER).write_text(f"{build.build_id}\n", encoding="utf-8")
+    return sorted(pages)
+
+
+def render_maps(
+    build_dir: Path, out_dir: Path, layer_ids: list[str] | None = None, basemap: bool = True
+) -> RenderResult:
+    """Render the maps of ``build_dir`` into ``out_dir``; a failure leaves ``out_dir`` as it was."""
+    started = time.perf_counter()
+    build = load_build(build_dir, layer_ids)
+    out_dir = out_dir.absolute()
+    _check_replaceable(out_dir)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+    except OSError as exc:
+        raise DataDirError(f"cannot write maps to {out_dir}: {exc.strerror or exc}") from exc
+    try:
+        pages = render_pages(build, tmp, basemap)
+        _publish(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataDirError(f"cannot write maps to {out_dir}: {exc.strerror or exc}") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - started
+    log.info("maps: %d pages for %d layers in %s (%.1f s)", len(pages), len(build.layers), out_dir, seconds)
+    return RenderResult(out_dir, tuple(pages), seconds)
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a file, or a directory with someone else's files in it."""
+    if out_dir.is_file():
+        raise DataDirError(f"cannot write maps to {out_dir}: it is a file")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        raise DataDirError(f"cannot write maps to {out_dir}: it holds other files; choose an empty or new directory")
+    parent = out_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise DataDirError(f"cannot write maps to {out_dir}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DataDirError(f"cannot write maps to {out_dir}: {parent} is not writable")
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Move the finished pages into place (the old directory, if any, is removed afterwards)."""
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    out_dir.rename(old)
+    tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)

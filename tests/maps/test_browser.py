@@ -1,0 +1,117 @@
+"""The generated maps in headless Chromium with the internet blocked: they load, draw, toggle and explain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from layers.registry import default_registry
+from maps.data import built_ids
+from maps.symbology import short_title
+
+OVERVIEW_MAX_BYTES = 3 * 1024 * 1024
+LOAD_SECONDS = 3.0
+
+@pytest.fixture(scope="module")
+def built(data_settings: Any) -> list[str]:
+    """Ids of the layers in the session build."""
+    return built_ids(data_settings.current, default_registry())
+
+
+def test_every_page_loads_offline_without_errors(
+    maps_dir: Path, maps_url: str, visit: Callable[[str], Any], built: list[str]
+) -> None:
+    pages = sorted(p.name for p in maps_dir.glob("*.html"))
+    assert {"index.html", "overview.html"} | {f"layer-{lid}.html" for lid in built} <= set(pages)
+    for name in pages:
+        v = visit(maps_url + name)
+        v.assert_clean()
+        if name == "index.html":
+            continue
+        layers = v.js("Object.keys(bordergeo.layers)")
+        if name == "overview.html":
+            assert sorted(layers) == sorted(built)
+        elif name.startswith("layer-"):
+            assert layers == [name.removeprefix("layer-").removesuffix(".html")]
+        else:
+            assert "ports" in layers
+        for lid in layers:
+            assert v.drawn(lid) == v.js(f"bordergeo.layers[{lid!r}].getLayers().length") > 0, (name, lid)
+        v.page.context.close()
+
+
+def test_overview_layer_control_lists_every_layer(maps_url: str, visit: Callable[[str], Any], built: list[str]) -> None:
+    v = visit(maps_url + "overview.html")
+    titles = {short_title(default_registry()[lid]) for lid in built}
+    labels = v.overlay_labels()
+    assert sorted(labels) == sorted(titles) and len(labels) == len(built)
+    assert v.js("document.querySelectorAll('.bg-legend-section').length") == len(built)
+
+
+def test_toggling_each_layer_off_removes_its_features_and_legend(
+    maps_url: str, visit: Callable[[str], Any], built: list[str]
+) -> None:
+    v = visit(maps_url + "overview.html")
+    for lid in built:
+        title = short_title(default_registry()[lid])
+        before = v.drawn(lid)
+        assert before > 0
+        v.toggle(title)
+        assert v.drawn(lid) == 0
+        assert v.js(f"bordergeo.map.hasLayer(bordergeo.layers[{lid!r}])") is False
+        assert v.js(f"document.querySelector('.bg-legend-section[data-layer=\"{lid}\"]').style.display") == "none"
+        v.toggle(title)
+        assert v.drawn(lid) == before
+    v.assert_clean()
+
+
+def test_port_markers_equal_ports(maps_url: str, visit: Callable[[str], Any], layer: Callable[[str], Any]) -> None:
+    ports = layer("ports")
+    for page in ("overview.html", "layer-ports.html"):
+        v = visit(maps_url + page)
+        assert v.drawn("ports") == len(ports) == v.js("bordergeo.layers.ports.getLayers().length")
+
+
+def test_clicking_each_port_opens_its_popup(
+    maps_url: str, visit: Callable[[str], Any], layer: Callable[[str], Any]
+) -> None:
+    spec = default_registry()["ports"]
+    ports = layer("ports")
+    v = visit(maps_url + "layer-ports.html")
+    box = v.page.locator(".folium-map").bounding_box()
+    assert box is not None
+    for _, row in ports.iterrows():
+        lat, lon = row.geometry.y, row.geometry.x
+        v.js(f"bordergeo.map.closePopup(); bordergeo.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+        x, y = v.js(f"(p => [p.x, p.y])(bordergeo.map.latLngToContainerPoint([{lat}, {lon}]))")
+        v.page.mouse.click(box["x"] + x, box["y"] + y)
+        popup = v.page.locator(".leaflet-popup-content h3")
+        popup.wait_for(timeout=2000)
+        assert popup.inner_text() == str(row[spec.title_field])
+    v.assert_clean()
+
+
+def test_overview_screenshot_is_not_blank(maps_url: str, visit: Callable[[str], Any], output_dir: Path) -> None:
+    v = visit(maps_url + "overview.html")
+    v.page.wait_for_timeout(300)  # let the browser paint the SVG after the load event
+    shot = output_dir / "overview.png"
+    v.page.screenshot(path=str(shot))
+    rgb = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
+    assert rgb.shape == (800, 1280, 3)
+    assert rgb.std() > 10  # a blank page has ~0
+    background = np.array([0xE8, 0xEE, 0xF1], dtype=float)  # .leaflet-container background, no tiles offline
+    painted = np.abs(rgb - background).sum(axis=2) > 30
+    assert painted.mean() > 0.05
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 100
+
+
+def test_overview_is_small_and_opens_fast(maps_dir: Path, maps_url: str, visit: Callable[[str], Any]) -> None:
+    assert (maps_dir / "overview.html").stat().st_size < OVERVIEW_MAX_BYTES
+    v = visit(maps_url + "overview.html")
+    assert v.seconds < LOAD_SECONDS
+    v.assert_clean()

@@ -1,0 +1,124 @@
+"""What the renderer writes: offline pages, working relative links, and styles read from the declarations."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import folium
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.registry import default_registry
+from maps.assets import OfflineMap, external_resources
+from maps.chart import monthly_chart
+from maps.display import rounded, simplify
+from maps.pages import OVERVIEW_TOLERANCE
+from maps.ports import page_file
+from maps.symbology import CLASSES, RAMP, symbology
+
+HREF = re.compile(r"""(?:href|src)=["']([^"'#]+)""")
+
+
+def test_stock_folium_would_go_online_and_ours_does_not() -> None:
+    stock = folium.Map().get_root().render()
+    assert any("cdn.jsdelivr.net" in url for url in external_resources(stock))
+    assert external_resources(OfflineMap(tiles=None).get_root().render()) == []
+
+
+def test_every_page_loads_only_files_that_are_there(maps_dir: Path) -> None:
+    pages = sorted(maps_dir.glob("*.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert external_resources(html) == [], page.name
+        local = [u for u in HREF.findall(html) if not re.match(r"^[a-z]+:", u)]
+        missing = [u for u in local if not (maps_dir / u).is_file()]
+        assert missing == [], (page.name, missing)
+    assert (maps_dir / "assets" / "leaflet" / "LICENSE").is_file()
+
+
+def test_index_links_every_map(maps_dir: Path, layer: Callable[[str], Any]) -> None:
+    index = (maps_dir / "index.html").read_text(encoding="utf-8")
+    linked = set(HREF.findall(index))
+    pages = {p.name for p in maps_dir.glob("*.html")} - {"index.html"}
+    assert pages <= linked
+    ports = layer("ports")
+    assert {page_file(code) for code in ports["port_code"]} <= pages
+    assert len([p for p in pages if p.startswith("port-")]) == len(ports)
+
+
+def test_the_build_renders_its_own_maps(data_settings: Any, maps_dir: Path) -> None:
+    served = data_settings.current / "maps"
+    assert sorted(p.name for p in served.glob("*.html")) == sorted(p.name for p in maps_dir.glob("*.html"))
+    assert (served / "assets" / "leaflet" / "leaflet.js").is_file()
+
+
+def test_population_keeps_its_topology_when_simplified(layer: Callable[[str], Any]) -> None:
+    pop = layer("population")
+    shown_all = rounded(simplify(pop.geometry, OVERVIEW_TOLERANCE))  # simplified together, as the maps do
+    assert shapely.get_num_coordinates(shown_all.array).sum() < 0.3 * shapely.get_num_coordinates(pop.geometry.array).sum()
+    naive_holes = 0
+    # US counties and Mexican municipios come from two datasets that overlap along the border; each side is
+    # a clean coverage, and must stay one
+    for country, group in pop.groupby("country"):
+        source = np.asarray(group.geometry.array, dtype=object)
+        assert shapely.coverage_is_valid(source), country
+        shown = np.asarray(shown_all[group.index].array, dtype=object)
+        assert shapely.coverage_is_valid(shown), country  # no overlaps, edges still matched
+        assert _holes(shown) == _holes(source) == 0  # no gaps opened between neighbours
+        naive_holes += _holes(shapely.simplify(source, OVERVIEW_TOLERANCE, preserve_topology=True))
+    assert naive_holes > 0  # simplifying each polygon on its own would open gaps: the check can tell
+
+
+def _holes(geoms: np.ndarray) -> int:
+    union = shapely.union_all(geoms)
+    return sum(len(p.interiors) for p in getattr(union, "geoms", [union]))
+
+
+def test_boundary_is_coloured_by_kind(layer: Callable[[str], Any]) -> None:
+    spec = default_registry()["boundary"]
+    gdf = layer("boundary")
+    sym = symbology(spec, gdf)
+    palette = dict(spec.style.palette)
+    assert [s["color"] for s in sym.styles] == [palette[k] for k in gdf["kind"]]
+    assert {i.label for i in sym.items} == set(gdf["kind"]) == {"land", "Rio Grande", "Colorado River"}
+
+
+def test_ports_are_sized_by_traffic(layer: Callable[[str], Any]) -> None:
+    spec = default_registry()["ports"]
+    gdf = layer("ports")
+    radius = np.array([s["radius"] for s in symbology(spec, gdf).styles])
+    traffic = gdf[spec.style.size_by].to_numpy(dtype=float)
+    order = np.argsort(traffic)
+    assert np.all(np.diff(radius[order]) >= 0)  # more traffic, never a smaller circle
+    assert radius.max() > 3 * radius.min()
+
+
+def test_population_choropleth_uses_mapclassify_breaks(layer: Callable[[str], Any]) -> None:
+    spec = default_registry()["population"]
+    gdf = layer("population")
+    sym = symbology(spec, gdf)
+    density = gdf[spec.style.choropleth].to_numpy(dtype=float)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Numba not installed")
+        bins = mapclassify.FisherJenks(density, k=CLASSES).bins
+    assert len(sym.items) == CLASSES
+    assert sym.items[-1].label.startswith(f"{bins[-2]:,.0f} – {bins[-1]:,.0f}")
+    ranks = np.array([RAMP.index(s["fillColor"]) for s in sym.styles])
+    assert np.all(np.diff(ranks[np.argsort(density)]) >= 0)  # denser, never lighter
+    assert set(ranks) == set(range(CLASSES))
+
+
+def test_monthly_chart_draws_each_series() -> None:
+    months = pd.period_range("2000-01", "2004-12", freq="M").strftime("%Y-%m")
+    people = pd.Series(np.arange(60, dtype=float) * 1000, index=months)
+    svg = monthly_chart({"people": people, "trucks": people / 10})
+    assert svg.count("<polyline") == 2
+    assert svg.count("<polyline points=\"") == 2 and len(svg.split("<polyline points=\"")[1].split('"')[0].split()) == 60
+    assert "people: peak 59,000 (2004-12)" in svg
+    assert monthly_chart({"empty": pd.Series(dtype=float)}) == ""
