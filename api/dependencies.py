@@ -9,9 +9,12 @@ from urllib.parse import parse_qs, quote, urlencode
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from api import html
 from api.catalog import Catalog
 from api.params import Params
 from api.settings import ApiSettings
+
+CONTEXT_LAYER = "boundary"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,21 @@ CtxDep = Annotated[Ctx, Depends(ctx)]
 def link(href: str, rel: str, media: str, title: str) -> dict[str, Any]:
     """An OGC link object."""
     return {"href": href, "rel": rel, "type": media, "title": title}
+
+
+def render_page(c: Ctx, template: str, title: str, links: list[dict[str, Any]], crumbs: list[tuple[str, str]],
+                **context: Any) -> Response:
+    """An HTML page; its header links to this resource as JSON and to the downloads in ``links``."""
+    body = html.render(template, title=title, base=c.base, links=links, crumbs=crumbs, build_id=c.catalog.build_id,
+                       json_url=c.self_url(f="json"), context_url=_context_url(c, context.get("cid")), **context)
+    return respond(body, "text/html", c)
+
+
+def _context_url(c: Ctx, collection_id: str | None) -> str:
+    """GeoJSON of the boundary, drawn under the features of other layers on HTML maps (if it is served)."""
+    if CONTEXT_LAYER not in c.catalog.collections or collection_id == CONTEXT_LAYER:
+        return ""
+    return f"{c.base}/collections/{CONTEXT_LAYER}/items?f=json&limit=1000&properties=segment_id"
 
 
 def respond(body: bytes, media: str, c: Ctx, headers: dict[str, str] | None = None) -> Response:

@@ -59,7 +59,8 @@ def download_frame(coll: Collection, positions: Sequence[int], crs: Crs, names: 
     data = {c: [coll.props[i][c] for i in pos] for c in cols}
     # file formats keep x = longitude even for EPSG:4326 (GDAL's traditional GIS order)
     xy = replace(crs, lat_first=False)
-    frame = gpd.GeoDataFrame(data, geometry=list(from_storage(coll.geoms[pos], xy)), crs=crs.code)
+    code = "EPSG:4326" if crs.is_crs84 else crs.code  # the same numbers; the code GIS software expects
+    frame = gpd.GeoDataFrame(data, geometry=list(from_storage(coll.geoms[pos], xy)), crs=code)
     for prop in coll.spec.properties:
         if prop.name in data and prop.type in ("integer", "number") and frame[prop.name].isna().any():
             frame[prop.name] = frame[prop.name].astype("float64")

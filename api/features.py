@@ -10,10 +10,10 @@ import anyio.to_thread
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from api import encoders, html
+from api import encoders
 from api.catalog import Collection
 from api.crs import STORAGE, parse_crs
-from api.dependencies import Ctx, CtxDep, link, respond
+from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.params import CSV, FGB, GEOJSON, GPKG, HTML, check_params, negotiate, parse_bool, parse_names, single
 from api.query import ITEM_PARAMS, ITEMS_PARAMS, SELECTING, ItemsQuery, parse_items, select
 
@@ -61,17 +61,14 @@ def _page_links(c: Ctx, coll: Collection, q: ItemsQuery, matched: int, returned:
 
 def _items_page(c: Ctx, coll: Collection, q: ItemsQuery, page: list[int], matched: int,
                 links: list[dict[str, Any]]) -> Response:
-    html_links = [link(c.self_url(f="json"), "alternate", "application/geo+json", "GeoJSON"),
-                  link(c.self_url(f="csv"), "alternate", "text/csv", "CSV"),
+    html_links = [link(c.self_url(f="csv"), "alternate", "text/csv", "CSV"),
                   *[lk for lk in links if lk["rel"] in ("next", "prev")]]
     names = q.properties if q.properties is not None else coll.spec.property_names
     rows = [{"id": coll.ids[i], "properties": coll.props[i]} for i in page]
     crumbs = [("Collections", f"{c.base}/collections?f=html"), (coll.id, f"{c.base}/collections/{coll.id}?f=html")]
-    body = html.render("items.html", title=f"{coll.spec.title}: features", base=c.base, links=html_links,
-                       crumbs=crumbs, build_id=c.catalog.build_id, data_url=c.self_url(f="json", crs=None),
-                       features=rows, columns=names, matched=matched, returned=len(page), offset=q.offset,
-                       cid=coll.id)
-    return respond(body, "text/html", c)
+    return render_page(c, "items.html", f"{coll.spec.title}: features", html_links, crumbs, map=True,
+                       data_url=c.self_url(f="json", crs=None), features=rows, columns=names, matched=matched,
+                       returned=len(page), offset=q.offset, cid=coll.id)
 
 
 async def _download(c: Ctx, coll: Collection, q: ItemsQuery, fmt: str, media: str) -> Response:
@@ -110,8 +107,7 @@ async def item(collection_id: str, feature_id: str, c: CtxDep) -> Response:
         crumbs = [("Collections", f"{c.base}/collections?f=html"),
                   (coll.id, f"{c.base}/collections/{coll.id}?f=html"),
                   ("items", f"{c.base}/collections/{coll.id}/items?f=html")]
-        body = html.render("item.html", title=title, base=c.base, links=links[1:], crumbs=crumbs,
-                           build_id=c.catalog.build_id, data_url=f"{here}?f=json", properties=shown)
-        return respond(body, "text/html", c)
+        return render_page(c, "item.html", title, [], crumbs, map=True, cid=coll.id, data_url=f"{here}?f=json",
+                           properties=shown)
     feature = coll.features_json([pos], crs, names, geometry)[0]
     return respond(encoders.single_feature(feature, links), media, c, {"Content-Crs": crs.header})

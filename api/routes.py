@@ -9,12 +9,11 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from api import html
 from api.catalog import Collection
 from api.crs import CRS84, crs_uris
-from api.dependencies import Ctx, CtxDep, link, respond
+from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.errors import RouteNotFoundError
 from api.openapi import OPENAPI_MEDIA, build_openapi
 from api.params import HTML, JSON, OPENAPI, SCHEMA, check_params, negotiate
@@ -45,13 +44,6 @@ CONFORMANCE = [
 FORMATS = [JSON, HTML]
 
 
-def _page(c: Ctx, template: str, title: str, links: list[dict[str, Any]], crumbs: list[tuple[str, str]],
-          **context: Any) -> Response:
-    body = html.render(template, title=title, base=c.base, links=links, crumbs=crumbs,
-                       build_id=c.catalog.build_id, **context)
-    return respond(body, "text/html", c)
-
-
 def _self_links(c: Ctx, media: str = "application/json") -> list[dict[str, Any]]:
     return [link(c.self_url(f=None), "self", media, "this document"),
             link(c.self_url(f="html"), "alternate", "text/html", "HTML")]
@@ -74,8 +66,8 @@ async def landing(c: CtxDep) -> Response:
     description = ("The US–Mexico boundary, ports of entry, crossings, border region, population, cities, "
                    "watersheds, rivers and reservoirs as OGC API – Features.")
     if fmt is HTML:
-        return _page(c, "landing.html", title, links, [], description=description,
-                     collections=[_collection_doc(c, coll) for coll in c.catalog.collections.values()])
+        return render_page(c, "landing.html", title, links, [], description=description,
+                           collections=[_collection_doc(c, coll) for coll in c.catalog.collections.values()])
     return respond(orjson.dumps({"title": title, "description": description, "links": links}), media, c)
 
 
@@ -85,7 +77,7 @@ async def conformance(c: CtxDep) -> Response:
     check_params(c.params, ["f"])
     fmt, media = negotiate(c.params, c.accept, FORMATS)
     if fmt is HTML:
-        return _page(c, "conformance.html", "Conformance", _self_links(c), [], conforms=CONFORMANCE)
+        return render_page(c, "conformance.html", "Conformance", _self_links(c), [], conforms=CONFORMANCE)
     return respond(orjson.dumps({"conformsTo": CONFORMANCE, "links": _self_links(c)}), media, c)
 
 
@@ -96,7 +88,7 @@ async def collections(c: CtxDep) -> Response:
     fmt, media = negotiate(c.params, c.accept, FORMATS)
     docs = [_collection_doc(c, coll) for coll in c.catalog.collections.values()]
     if fmt is HTML:
-        return _page(c, "collections.html", "Collections", _self_links(c), [], collections=docs)
+        return render_page(c, "collections.html", "Collections", _self_links(c), [], collections=docs)
     return respond(orjson.dumps({"links": _self_links(c), "collections": docs}), media, c)
 
 
@@ -109,9 +101,9 @@ async def collection(collection_id: str, c: CtxDep) -> Response:
     doc = _collection_doc(c, coll)
     if fmt is HTML:
         crumbs = [("Collections", f"{c.base}/collections?f=html")]
-        return _page(c, "collection.html", coll.spec.title, doc["links"], crumbs,
-                     col=doc, features=len(coll), geometry_type=coll.spec.geometry_type, method=coll.spec.method,
-                     stats=coll.entry.get("stats", {}), sources=coll.entry.get("sources", []))
+        return render_page(c, "collection.html", coll.spec.title, doc["links"], crumbs, col=doc, map=True, cid=coll.id,
+                           features=len(coll), geometry_type=coll.spec.geometry_type, method=coll.spec.method,
+                           stats=coll.entry.get("stats", {}), sources=coll.entry.get("sources", []))
     return respond(orjson.dumps(doc), media, c)
 
 
@@ -166,7 +158,8 @@ async def queryables(collection_id: str, c: CtxDep) -> Response:
     }
     if fmt is HTML:
         crumbs = [("Collections", f"{c.base}/collections?f=html"), (coll.id, f"{c.base}/collections/{coll.id}?f=html")]
-        return _page(c, "queryables.html", f"Queryables of {coll.id}", _self_links(c, media), crumbs, schema=schema)
+        title = f"Queryables of {coll.id}"
+        return render_page(c, "queryables.html", title, _self_links(c, media), crumbs, schema=schema)
     return respond(orjson.dumps(schema), media, c)
 
 
@@ -185,10 +178,15 @@ async def service_doc(c: CtxDep) -> Response:
     negotiate(c.params, c.accept, [HTML])
     doc = build_openapi(c.catalog, c.settings, c.base)
     params = {f"#/components/parameters/{k}": v for k, v in doc["components"]["parameters"].items()}
-    return _page(c, "api.html", "API documentation", [], [], doc=doc, params=params)
+    return render_page(c, "api.html", "API documentation", [], [], doc=doc, params=params)
 
 
 @router.get("/maps")
+async def maps_redirect(c: CtxDep) -> Response:
+    """``/maps`` -> ``/maps/``, so the pages' relative asset links resolve."""
+    return RedirectResponse(f"{c.base}/maps/", status_code=308)
+
+
 @router.get("/maps/")
 async def maps_index(c: CtxDep) -> Response:
     """The maps renderer's index page for this build."""

@@ -82,10 +82,11 @@ def running(
         stop(proc)
 
 
-def bordergeo_argv(port: int, workers: int = 1) -> list[str]:
-    """``bordergeo serve`` on loopback with ``workers`` uvicorn workers."""
+def bordergeo_argv(data_dir: Path, port: int, workers: int = 1) -> list[str]:
+    """``bordergeo serve`` of the build as it is (the cases were derived from it) with ``workers`` workers."""
     exe = Path(sys.executable).with_name("bordergeo")
-    return [str(exe), "-q", "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    return [str(exe), "-q", "serve", "--no-build", "--data-dir", str(data_dir), "--host", HOST,
+            "--port", str(port), "--workers", str(workers)]
 
 
 def pygeoapi_argv(venv: Path, port: int) -> list[str]:

@@ -99,9 +99,9 @@ def build(
     try:
         entries = _build_into(staging, settings, registry, to_build, carried, previous, keys)
         _write_gpkg(staging, [lid for lid in registry if lid in entries])
-        _render_artifacts(staging)
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
         write_json(staging / MANIFEST, {"build_id": build_id, "layers": ordered})
+        _render_artifacts(staging)
         final = settings.builds_dir / build_id
         staging.rename(final)
         replace_symlink(settings.current, os.path.relpath(final, settings.data_dir))

@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # one line per written layer is noise
     try:
         return int(args.func(args))
     except BorderGeoError as exc:

@@ -23,6 +23,8 @@ from layers.spec import LayerSpec, Prop, Style
 MAX_BOUNDARY_KM = 2.0
 MAX_PORT_KM = 25.0
 KINDS = ("pedestrian", "passenger_vehicle", "commercial", "rail")
+#: the category maps colour by: the heaviest kind of traffic a crossing carries
+MAIN_TRAFFIC = ("rail", "commercial", "passenger vehicles", "pedestrians only")
 US_STATE_NAMES = {postal: name for name, postal, _ in US_STATES.values()}
 
 
@@ -60,11 +62,21 @@ def _record(c: Crossing, boundary: BaseGeometry, ports: gpd.GeoDataFrame) -> dic
         "crossing_id": c.crossing_id, "name": c.name, "name_es": c.name_es, "port_code": c.port_code,
         "port_name": str(port["name"]),
         **{kind: bool(getattr(c, kind)) for kind in KINDS},
+        "main_traffic": _main_traffic(c),
         "us_city": c.us_city, "mx_city": c.mx_city,
         "us_state": US_STATE_NAMES[c.us_state], "mx_state": MX_STATES[c.mx_state][0],
         "distance_to_boundary_km": round(to_boundary, 3), "distance_to_port_km": round(to_port, 3),
         "source": c.source, "geometry": shapely.Point(c.lon, c.lat),
     }
+
+
+def _main_traffic(c: Crossing) -> str:
+    """rail > commercial > passenger vehicles > pedestrians only (each implies nothing about the others)."""
+    if c.rail:
+        return MAIN_TRAFFIC[0]
+    if c.commercial:
+        return MAIN_TRAFFIC[1]
+    return MAIN_TRAFFIC[2] if c.passenger_vehicle else MAIN_TRAFFIC[3]
 
 
 def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame) -> None:
@@ -88,6 +100,8 @@ SPEC_PROPS = (
     Prop("passenger_vehicle", "boolean", "Private vehicles and buses cross here (2018)"),
     Prop("commercial", "boolean", "Trucks cross here (2018)"),
     Prop("rail", "boolean", "Trains cross here (2018)"),
+    Prop("main_traffic", "string", "Heaviest kind of traffic: rail > commercial > passenger vehicles > pedestrians",
+         enum=MAIN_TRAFFIC),
     Prop("us_city", "string", "US city or place"),
     Prop("mx_city", "string", "Mexican city or place"),
     Prop("us_state", "string", "US state", enum=tuple(US_STATE_NAMES.values())),
@@ -115,7 +129,11 @@ SPEC = LayerSpec(
     attribution="bordergeo curated table; coordinates from Wikipedia, TxDOT, CBP/GSA and BTS",
     build=build,
     depends=("boundary", "ports"),
-    style=Style(color="#ff7f00", fill_color="#fdbf6f", fill_opacity=0.9, radius=4.0),
+    style=Style(
+        color="#ff7f00", fill_color="#fdbf6f", fill_opacity=0.9, radius=4.0, by="main_traffic",
+        palette=(("rail", "#6a3d9a"), ("commercial", "#e31a1c"), ("passenger vehicles", "#ff7f00"),
+                 ("pedestrians only", "#33a02c")),
+    ),
     keywords=("border crossings", "cruces fronterizos", "international bridges", "puentes internacionales"),
     method=(
         "Curated table in code (layers/_crossings_table.py) with a citation per crossing; the build rejects "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+
 import folium
 
 from geo.errors import BuildError
@@ -42,7 +43,7 @@ class OfflineMap(folium.Map):
 
 def copy_assets(out_dir: Path) -> None:
     """Copy the vendored static files into ``out_dir/assets``."""
-    shutil.copytree(STATIC, out_dir / ASSETS, ignore=shutil.ignore_patterns("*.md"), dirs_exist_ok=True)
+    shutil.copytree(STATIC, out_dir / ASSETS, dirs_exist_ok=True)
 
 
 def external_resources(html: str) -> list[str]:

@@ -13,6 +13,7 @@ WIDTH = 380
 PANEL = 64  # height of one series' panel, px
 LEFT, RIGHT, TOP = 4, 4, 14
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+XScale = Callable[[pd.Timestamp], float]  # month -> x in px
 
 
 def monthly_chart(series: Mapping[str, pd.Series], width: int = WIDTH) -> str:
@@ -39,12 +40,9 @@ def monthly_chart(series: Mapping[str, pd.Series], width: int = WIDTH) -> str:
 
 def _monthly(s: pd.Series) -> pd.Series:
     """The series indexed by month start, summed per month, NaN dropped."""
-    index = pd.to_datetime(s.index.astype(str))
-    out = pd.Series(s.to_numpy(dtype=float), index=index).dropna()
-    return out.groupby(out.index.to_period("M").to_timestamp()).sum().sort_index()
-
-
-XScale = Callable[[pd.Timestamp], float]
+    index = pd.DatetimeIndex(pd.to_datetime(s.index.astype(str)))
+    out = pd.Series(s.to_numpy(dtype=float), index=index.to_period("M").to_timestamp()).dropna()
+    return out.groupby(level=0).sum().sort_index()
 
 
 def _panel(name: str, s: pd.Series, xf: XScale, top: int, colour: str) -> str:
@@ -55,7 +53,7 @@ def _panel(name: str, s: pd.Series, xf: XScale, top: int, colour: str) -> str:
     def y(v: float) -> float:
         return y0 - (PANEL - TOP - 6) * v / vmax
 
-    pts = " ".join(f"{xf(t):.1f},{y(float(v)):.1f}" for t, v in s.items())
+    pts = " ".join(f"{xf(t):.1f},{y(float(v)):.1f}" for t, v in zip(s.index, s.to_numpy(), strict=True))
     first, last = xf(s.index[0]), xf(s.index[-1])
     peak_t = s.idxmax()
     text = (f"{name}: peak {fmt(vmax)} ({peak_t:%Y-%m}), latest {fmt(float(s.iloc[-1]))} "

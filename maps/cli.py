@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from layers.cli import settings_from
-from maps.render import render_maps
 
 DEFAULT_OUT = Path("maps-out")
 
@@ -26,6 +25,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_maps(args: argparse.Namespace) -> int:
     """Render HTML maps of the current build (overview, one per layer and per port, index)."""
+    from maps.render import render_maps  # folium and mapclassify load only when maps are rendered
+
     settings = settings_from(args)
     result = render_maps(settings.current, args.out, args.layers, basemap=args.basemap)
     print(f"maps: {len(result.pages)} pages in {result.out_dir} ({result.seconds:.1f} s); "

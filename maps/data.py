@@ -42,7 +42,12 @@ class Build:
 
     path: Path
     layers: dict[str, Layer]
-    build_id: str
+    build_id: str | None  # None while the build itself renders (its manifest is written afterwards)
+
+    @property
+    def label(self) -> str:
+        """'build <id>' or, during the build, 'this build'."""
+        return f"build {self.build_id}" if self.build_id else "this build"
 
     def get(self, layer_id: str) -> Layer | None:
         """The layer ``layer_id`` if it is built."""
@@ -75,10 +80,10 @@ def load_build(build_dir: Path, layer_ids: list[str] | None = None, registry: Re
     return Build(build_dir.resolve(), layers, _build_id(build_dir))
 
 
-def _build_id(build_dir: Path) -> str:
-    """The manifest's build id; during a build the manifest is written after the maps, so fall back."""
+def _build_id(build_dir: Path) -> str | None:
+    """The manifest's build id (during a build the manifest is written after the maps: None)."""
     manifest = build_dir / "manifest.json"
-    if manifest.is_file():
-        data: dict[str, Any] = read_json(manifest)
-        return str(data.get("build_id", build_dir.name))
-    return "new build"
+    if not manifest.is_file():
+        return None
+    data: dict[str, Any] = read_json(manifest)
+    return str(data.get("build_id", build_dir.resolve().name))

@@ -18,7 +18,7 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <main class="bg-index">
 <h1>US–Mexico border maps</h1>
-<p>Build {build_id}, rendered {rendered}. Every map works offline: open the files from disk or from the
+<p>Maps of {build}, rendered {rendered}. Every map works offline: open the files from disk or from the
 service at <code>/maps/</code>. The basemap needs the internet; without it the layers draw on a plain background.</p>
 <h2><a href="overview.html">Overview: every layer on one map</a></h2>
 <h2>One map per layer</h2>
@@ -46,7 +46,7 @@ def index_html(build: Build, port_pages: list[tuple[str, str]]) -> str:
         for lid, layer in build.layers.items()
     )
     return _PAGE.format(
-        build_id=escape(build.build_id),
+        build=escape(build.label),
         rendered=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         layer_rows=layer_rows,
         ports=_ports_section(port_pages),

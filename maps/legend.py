@@ -6,6 +6,7 @@ Branca's colormap legends load d3 from a CDN, so legends are plain HTML with inl
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
@@ -39,7 +40,7 @@ def legend_html(spec: LayerSpec, sym: Symbology) -> str:
     return f"<h4>{escape(short_title(spec))}</h4><ul>{rows}</ul>{note}"
 
 
-class Legend(MacroElement):  # type: ignore[misc]
+class Legend(MacroElement):
     """One legend control for the map; a section per layer, visible while the layer is on."""
 
     _template = Template(
@@ -60,7 +61,7 @@ class Legend(MacroElement):  # type: ignore[misc]
         self.entries = entries
 
 
-class Registration(MacroElement):  # type: ignore[misc]
+class Registration(MacroElement):
     """Exposes the map and its layers by id as ``bordergeo.map`` / ``bordergeo.layers``."""
 
     _template = Template(
@@ -81,7 +82,7 @@ class Registration(MacroElement):  # type: ignore[misc]
         self.layers = layers
 
 
-class Panel(MacroElement):  # type: ignore[misc]
+class Panel(MacroElement):
     """A box of HTML shown as a Leaflet control (stacked below the controls added before it)."""
 
     _template = Template(
@@ -99,9 +100,21 @@ class Panel(MacroElement):  # type: ignore[misc]
         self.position = position
 
 
+class RawHtml(Element):
+    """HTML put in the page as is (``Element(html)`` would compile it as a Jinja template: braces in data break it)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "RawHtml"
+        self.text = text
+
+
 def add_html(m: folium.Map, html: str) -> None:
-    """Add a block of HTML (a title box, a side panel) to the page body, above the map."""
-    m.get_root().html.add_child(Element(html))
+    """Add a block of HTML (e.g. the title box) to the page body, above the map."""
+    root: Any = m.get_root()  # a branca Figure, which has .html (get_root() is typed as Element)
+    root.html.add_child(RawHtml(html))
 
 
 def title_box(title: str, subtitle: str = "", back: str | None = "index.html") -> str:

@@ -10,7 +10,7 @@ from maps.assets import OfflineMap, render_html
 from maps.data import Build, Layer
 from maps.layer import FeatureLayer, drawn, feature_layer
 from maps.legend import Legend, Panel, Registration, add_html, title_box
-from maps.symbology import kind_of
+from maps.symbology import kind_of, max_radius
 
 # Display tolerance in degrees (~1 km / ~300 m): the overview must stay small (< 3 MB) and fast to open.
 OVERVIEW_TOLERANCE = 0.01
@@ -20,6 +20,10 @@ FOCUS = ("border-region", "boundary")
 #: layers with a page per feature, and the file name pattern of those pages
 FEATURE_PAGES = {"ports": "port-{id}.html"}
 DRAW_ORDER = {"fill": 1, "line": 2, "circle": 3}  # choropleths (0) under polygons under lines under points
+#: over a choropleth, polygon layers declared this translucent (areas, not objects) are drawn as outlines
+OUTLINE_BELOW_OPACITY = 0.5
+#: point layers with more features start hidden in the overview (listed in the layer control)
+OVERVIEW_MAX_POINTS = 300
 
 
 def new_map(basemap: bool) -> folium.Map:
@@ -44,8 +48,13 @@ def finish(m: folium.Map, layers: list[FeatureLayer], title: str, subtitle: str,
 
 
 def drawing_order(layers: Iterable[Layer]) -> list[Layer]:
-    """Choropleths, other polygons, lines, then points (each in registry order), so nothing is hidden."""
-    return sorted(layers, key=lambda layer: 0 if is_choropleth(layer) else DRAW_ORDER[kind_of(layer.spec)])
+    """Choropleths, other polygons, lines, then points with the biggest symbols first, so nothing is hidden."""
+
+    def key(layer: Layer) -> tuple[int, float]:
+        rank = 0 if is_choropleth(layer) else DRAW_ORDER[kind_of(layer.spec)]
+        return rank, -max_radius(layer.spec) if rank == DRAW_ORDER["circle"] else 0.0
+
+    return sorted(layers, key=key)
 
 
 def is_choropleth(layer: Layer) -> bool:
@@ -72,17 +81,20 @@ def overview_page(build: Build, basemap: bool = True) -> str:
     """Every built layer in one map, with a layer control, legends and attribution."""
     m = new_map(basemap)
     layers = drawing_order(build.layers.values())
-    # over a choropleth, other polygon layers are drawn as outlines so the classes stay readable
     choropleth = any(is_choropleth(layer) for layer in layers)
     feature_layers = []
     for layer in layers:
-        outline = choropleth and kind_of(layer.spec) == "fill" and not is_choropleth(layer)
+        kind = kind_of(layer.spec)
+        # translucent areas over a choropleth become outlines so the classes stay readable
+        outline = (choropleth and kind == "fill" and not is_choropleth(layer)
+                   and layer.spec.style.fill_opacity < OUTLINE_BELOW_OPACITY)
+        show = not (kind == "circle" and len(layer.gdf) > OVERVIEW_MAX_POINTS)
         link, text = feature_link(build, layer.id)
         d = drawn(layer.spec, layer.gdf, OVERVIEW_TOLERANCE, outline)
-        feature_layers.append(feature_layer(d, link=link, link_text=text))
+        feature_layers.append(feature_layer(d, show=show, link=link, link_text=text))
     focus = next((build.layers[f] for f in FOCUS if f in build.layers), None)
     fit(m, [focus] if focus else layers)
-    subtitle = f"{len(layers)} layers; click a feature for its properties. Build {build.build_id}."
+    subtitle = f"{len(layers)} layers; click a feature for its properties ({build.label})."
     return finish(m, feature_layers, "US–Mexico border: overview", subtitle)
 
 

@@ -40,7 +40,7 @@ def render_pages(build: Build, out_dir: Path, basemap: bool = True) -> list[str]
     for name, html in pages.items():
         (out_dir / name).write_text(html, encoding="utf-8")
     copy_assets(out_dir)
-    (out_dir / MARKER).write_text(f"{build.build_id}\n", encoding="utf-8")
+    (out_dir / MARKER).write_text(f"{build.label}\n", encoding="utf-8")
     return sorted(pages)
 
 

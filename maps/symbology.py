@@ -167,7 +167,7 @@ def _radii(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> tuple[list[float], list[Le
     vmax = float(np.nanmax(y)) if np.isfinite(y).any() else 0.0
     if vmax <= 0:
         return [MIN_RADIUS] * len(gdf), [], ""
-    rmax = max(4.0 * style.radius, 18.0)
+    rmax = max_radius(spec)
 
     def radius(v: float) -> float:
         return max(MIN_RADIUS, rmax * math.sqrt(v / vmax)) if math.isfinite(v) and v > 0 else MIN_RADIUS
@@ -177,6 +177,11 @@ def _radii(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> tuple[list[float], list[Le
     refs = sorted({_nice(vmax), _nice(vmax / 5), _nice(vmax / 25)}, reverse=True)
     items = [LegendItem("circle", "#555", f"{fmt(v)}{unit}", radius(v), "none") for v in refs if v > 0]
     return [round(radius(float(v)), 1) for v in y], items, f"circle area ∝ {_label(prop.name)}"
+
+
+def max_radius(spec: LayerSpec) -> float:
+    """The radius of the layer's biggest point symbol, px."""
+    return max(4.0 * spec.style.radius, 18.0) if spec.style.size_by else spec.style.radius
 
 
 def _nice(value: float) -> float:

@@ -8,6 +8,11 @@
     return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
   }
 
+  /* the same as maps.ports.page_file: a feature id made safe for a file name */
+  function fileSafe(id) {
+    return String(id).replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "") || "port";
+  }
+
   function format(value, prop) {
     if (value === null || value === undefined || value === "") { return "–"; }
     if (typeof value === "number") {
@@ -33,7 +38,7 @@
     });
     return "<div class=\"bg-popup\"><div class=\"bg-popup-layer\">" + esc(schema.title) + "</div>" +
       "<h3>" + esc(name(feature, schema)) + "</h3><table>" + rows.join("") + "</table>" +
-      (schema.link ? "<a class=\"bg-popup-link\" href=\"" + esc(schema.link.replace("{id}", props[schema.idField])) +
+      (schema.link ? "<a class=\"bg-popup-link\" href=\"" + esc(schema.link.replace("{id}", fileSafe(props[schema.idField]))) +
         "\">" + esc(schema.linkText) + "</a>" : "") + "</div>";
   }
 

@@ -1,8 +1,15 @@
 """schemathesis fuzzes the running server from its own /openapi.json with every check: zero failures.
 
-Bounded: a fixed seed, a fixed number of examples per operation and a time budget, so the run stays
-within a few minutes on two shared cores. The JUnit report is parsed so a failure names the operation
-and the check that failed.
+Bounded: a fixed seed and a fixed number of examples per operation (about a minute here; ``--max-time``
+is not used because it makes fuzzing repeat until the budget is spent). The JUnit report is parsed so a
+failure names the operation and the check that failed.
+
+One check is configured, on the items operations only: ``positive_data_acceptance`` also accepts 400
+there, because OGC API parameters carry rules OpenAPI 3.0 cannot state (a cql2-text ``filter`` must parse,
+a bbox's lower corner must not exceed its upper one, latitudes lie within ±90 in the units of
+``bbox-crs``), so schema-valid junk such as ``filter=îf`` is rightly refused. Every other check stays
+strict, including ``negative_data_rejection``, ``not_a_server_error`` and the response schema and
+content-type conformance of those 400s.
 """
 
 from __future__ import annotations
@@ -15,8 +22,13 @@ from pathlib import Path
 import httpx
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-MAX_EXAMPLES = 25
-MAX_SECONDS = 240
+MAX_EXAMPLES = 30
+MAX_SECONDS = 600
+CONFIG = """
+[[operations]]
+include-path-regex = "/items$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
+"""
 
 
 def failures(junit: Path) -> list[str]:
@@ -35,25 +47,26 @@ def test_openapi_document_is_served(api_url: str) -> None:
     assert doc["openapi"].startswith("3.0")
     paths = set(doc["paths"])
     assert {"/", "/conformance", "/collections"} <= paths, sorted(paths)
-    assert any(p.startswith("/collections/{") and p.endswith("/items") for p in paths), sorted(paths)
+    for cid in (c["id"] for c in httpx.get(f"{api_url}/collections").json()["collections"]):
+        assert f"/collections/{cid}/items" in paths or "/collections/{collectionId}/items" in paths, cid
 
 
 def test_schemathesis_all_checks_pass(api_url: str, tmp_path: Path) -> None:
     """Every operation in the OpenAPI document passes every schemathesis check."""
-    junit = tmp_path / "junit.xml"
+    junit, config = tmp_path / "junit.xml", tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
     command = [
-        str(SCHEMATHESIS), "run", f"{api_url}/openapi.json",
+        str(SCHEMATHESIS), "--config-file", str(config), "run", f"{api_url}/openapi.json",
         "--checks", "all",
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", "20240611",
-        "--workers", "2",
-        "--max-time", str(MAX_SECONDS),
+        "--workers", "1",  # 2 workers tripped a hypothesis-internal race ("AST ... recursion depth")
         "--request-timeout", "30",
         "--no-shrink",
         "--report", "junit", "--report-junit-path", str(junit),
     ]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=MAX_SECONDS + 180, check=False)
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=MAX_SECONDS,
+                          check=False)
     tail = done.stdout[-6000:]
     assert junit.is_file(), f"no report; schemathesis exited {done.returncode}:\n{tail}\n{done.stderr[-2000:]}"
     found = failures(junit)

@@ -115,3 +115,16 @@ def test_build_rejects_a_crossing_off_the_boundary_or_far_from_its_port(boundary
     orphan = replace(crossing("laredo-1"), crossing_id="orphan", port_code="2413")
     with pytest.raises(BuildError, match="parent port 2413 is not in the ports layer"):
         _record(orphan, boundary, ports)
+
+
+def test_main_traffic_is_the_heaviest_kind(layer) -> None:
+    crossings = layer("crossings")
+    expected = [
+        "rail" if r.rail else "commercial" if r.commercial else
+        "passenger vehicles" if r.passenger_vehicle else "pedestrians only"
+        for r in crossings.itertuples()
+    ]
+    assert crossings["main_traffic"].tolist() == expected
+    counts = crossings["main_traffic"].value_counts().to_dict()
+    assert counts["rail"] == 3 and counts["pedestrians only"] >= 3
+    assert sum(counts.values()) == len(crossings)

@@ -33,7 +33,7 @@ TILE_HOSTS = {"tile.openstreetmap.org"}  # the only thing a page may ask the int
 class QuietHandler(SimpleHTTPRequestHandler):
     """Static files without a log line per request."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
