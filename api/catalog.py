@@ -133,7 +133,11 @@ def load_catalog(data: DataSettings, registry: Registry | None = None) -> Catalo
         if layer_id not in registry or not path.is_file():
             log.warning("skipping layer %s: not declared or no GeoParquet in %s", layer_id, build_dir)
             continue
-        collections[layer_id] = _load_collection(registry[layer_id], entry, path)
+        try:
+            collections[layer_id] = _load_collection(registry[layer_id], entry, path)
+        except KeyError as exc:  # the layer's declaration changed since this build: serving it would lie
+            log.warning("skipping layer %s: its build lacks declared property %s; run `bordergeo build`",
+                        layer_id, exc)
     ordered = {lid: collections[lid] for lid in registry if lid in collections}
     built = datetime.fromtimestamp((build_dir / "manifest.json").stat().st_mtime, UTC).replace(microsecond=0)
     log.info("catalog: build %s, %d collections, %d features, loaded in %.2f s", manifest["build_id"],
@@ -150,6 +154,9 @@ def load_catalog(data: DataSettings, registry: Registry | None = None) -> Catalo
 def _load_collection(spec: LayerSpec, entry: dict[str, Any], path: Path) -> Collection:
     gdf = gpd.read_parquet(path)
     names = spec.property_names
+    missing = [n for n in names if n not in gdf.columns]
+    if missing:
+        raise KeyError(", ".join(missing))
     columns = {name: _python_values(gdf[name]) for name in names}
     props = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     if not names:

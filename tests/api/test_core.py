@@ -175,7 +175,8 @@ def test_bbox_is_exact_not_just_envelopes(client: TestClient, served: list[str],
         gdf = layer(cid)
         x0, y0, x1, y1 = gdf.total_bounds
         box = (x0, y0, (x0 + x1) / 2, (y0 + y1) / 2)
-        body = client.get(f"/collections/{cid}/items", params={"bbox": ",".join(str(float(v)) for v in box), "limit": 10_000})
+        bbox = ",".join(str(float(v)) for v in box)
+        body = client.get(f"/collections/{cid}/items", params={"bbox": bbox, "limit": 10_000})
         expected = int(gdf.intersects(shapely.box(*box)).sum())
         assert body.json()["numberMatched"] == expected, cid
 

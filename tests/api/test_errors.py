@@ -8,79 +8,79 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-I = "/collections/boundary/items"
+ITEMS = "/collections/boundary/items"
 BAD, MISSING, FORMAT = (400, "InvalidParameterValue"), (404, "NotFound"), (406, "NotAcceptable")
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 CASES: list[tuple[str, tuple[int, str]]] = [
     # bbox
-    (f"{I}?bbox=1,2,3", BAD),
-    (f"{I}?bbox=a,b,c,d", BAD),
-    (f"{I}?bbox=-100,28,-97,25", BAD),  # lower latitude above upper: reversed
-    (f"{I}?bbox=-100,25,-97,95", BAD),  # latitude out of range
-    (f"{I}?bbox=-200,25,-97,28", BAD),  # longitude out of range
-    (f"{I}?bbox=1,2,3,4,5", BAD),
-    (f"{I}?bbox=nan,0,1,1", BAD),
-    (f"{I}?bbox=1e999,0,1,1", BAD),  # huge: overflows to infinity
-    (f"{I}?bbox=", BAD),
-    (f"{I}?bbox=1,2,3,4&bbox=1,2,3,4", BAD),
-    (f"{I}?bbox=0,0,5,1,1,2", BAD),  # reversed heights
-    (f"{I}?bbox=600000,3000000,500000,3100000&bbox-crs={quote(EPSG + '32614')}", BAD),  # reversed eastings
-    (f"{I}?bbox=1e300,0,1e301,1&bbox-crs={quote(EPSG + '3857')}", BAD),  # outside the CRS
-    (f"{I}?bbox=0,0,1,1&bbox-crs=EPSG:4326", BAD),  # not a URI
+    (f"{ITEMS}?bbox=1,2,3", BAD),
+    (f"{ITEMS}?bbox=a,b,c,d", BAD),
+    (f"{ITEMS}?bbox=-100,28,-97,25", BAD),  # lower latitude above upper: reversed
+    (f"{ITEMS}?bbox=-100,25,-97,95", BAD),  # latitude out of range
+    (f"{ITEMS}?bbox=-200,25,-97,28", BAD),  # longitude out of range
+    (f"{ITEMS}?bbox=1,2,3,4,5", BAD),
+    (f"{ITEMS}?bbox=nan,0,1,1", BAD),
+    (f"{ITEMS}?bbox=1e999,0,1,1", BAD),  # huge: overflows to infinity
+    (f"{ITEMS}?bbox=", BAD),
+    (f"{ITEMS}?bbox=1,2,3,4&bbox=1,2,3,4", BAD),
+    (f"{ITEMS}?bbox=0,0,5,1,1,2", BAD),  # reversed heights
+    (f"{ITEMS}?bbox=600000,3000000,500000,3100000&bbox-crs={quote(EPSG + '32614')}", BAD),  # reversed eastings
+    (f"{ITEMS}?bbox=1e300,0,1e301,1&bbox-crs={quote(EPSG + '3857')}", BAD),  # outside the CRS
+    (f"{ITEMS}?bbox=0,0,1,1&bbox-crs=EPSG:4326", BAD),  # not a URI
     # limit and offset
-    (f"{I}?limit=0", BAD),
-    (f"{I}?limit=-1", BAD),
-    (f"{I}?limit=10001", BAD),
-    (f"{I}?limit=abc", BAD),
-    (f"{I}?limit=1.5", BAD),
-    (f"{I}?limit=99999999999999999999999999", BAD),
-    (f"{I}?limit=5&limit=6", BAD),
-    (f"{I}?offset=-1", BAD),
-    (f"{I}?offset=x", BAD),
-    (f"{I}?offset=1000000000000", BAD),
+    (f"{ITEMS}?limit=0", BAD),
+    (f"{ITEMS}?limit=-1", BAD),
+    (f"{ITEMS}?limit=10001", BAD),
+    (f"{ITEMS}?limit=abc", BAD),
+    (f"{ITEMS}?limit=1.5", BAD),
+    (f"{ITEMS}?limit=99999999999999999999999999", BAD),
+    (f"{ITEMS}?limit=5&limit=6", BAD),
+    (f"{ITEMS}?offset=-1", BAD),
+    (f"{ITEMS}?offset=x", BAD),
+    (f"{ITEMS}?offset=1000000000000", BAD),
     # crs
-    (f"{I}?crs=EPSG:4326", BAD),
-    (f"{I}?crs={quote(EPSG + '9999')}", BAD),
-    (f"{I}?crs=", BAD),
+    (f"{ITEMS}?crs=EPSG:4326", BAD),
+    (f"{ITEMS}?crs={quote(EPSG + '9999')}", BAD),
+    (f"{ITEMS}?crs=", BAD),
     # filters
-    (f"{I}?filter={quote('kind =')}", BAD),
-    (f"{I}?filter={quote('nosuch = 1')}", BAD),
-    (f"{I}?filter={quote(chr(39) + 'unterminated')}", BAD),
-    (f"{I}?filter={quote('seq = ' + chr(39) + 'x' + chr(39))}", BAD),  # integer compared with text
-    (f"{I}?filter={quote('nofunc(kind) = 1')}", BAD),
-    (f"{I}?filter={quote('kind = 1 AND')}", BAD),
-    (f"{I}?filter={quote(chr(39) + 'x' + chr(39))}&filter-lang=cql2-json", BAD),
-    (f"{I}?filter={quote(json.dumps({'op': '='}))}&filter-lang=cql2-json", BAD),
-    (f"{I}?filter={quote(json.dumps({'op': '=', 'args': [{'property': 'nosuch'}, 1]}))}&filter-lang=cql2-json",
+    (f"{ITEMS}?filter={quote('kind =')}", BAD),
+    (f"{ITEMS}?filter={quote('nosuch = 1')}", BAD),
+    (f"{ITEMS}?filter={quote(chr(39) + 'unterminated')}", BAD),
+    (f"{ITEMS}?filter={quote('seq = ' + chr(39) + 'x' + chr(39))}", BAD),  # integer compared with text
+    (f"{ITEMS}?filter={quote('nofunc(kind) = 1')}", BAD),
+    (f"{ITEMS}?filter={quote('kind = 1 AND')}", BAD),
+    (f"{ITEMS}?filter={quote(chr(39) + 'x' + chr(39))}&filter-lang=cql2-json", BAD),
+    (f"{ITEMS}?filter={quote(json.dumps({'op': '='}))}&filter-lang=cql2-json", BAD),
+    (f"{ITEMS}?filter={quote(json.dumps({'op': '=', 'args': [{'property': 'nosuch'}, 1]}))}&filter-lang=cql2-json",
      BAD),
-    (f"{I}?filter={quote('S_INTERSECTS(kind, POINT(0 0))')}", BAD),
-    (f"{I}?filter={quote('S_INTERSECTS(geometry, POINT(0 0))')}&filter-crs=bogus", BAD),
-    (f"{I}?filter-lang=sql", BAD),
-    (f"{I}?filter={'x' * 9000}", BAD),  # absurdly long
+    (f"{ITEMS}?filter={quote('S_INTERSECTS(kind, POINT(0 0))')}", BAD),
+    (f"{ITEMS}?filter={quote('S_INTERSECTS(geometry, POINT(0 0))')}&filter-crs=bogus", BAD),
+    (f"{ITEMS}?filter-lang=sql", BAD),
+    (f"{ITEMS}?filter={'x' * 9000}", BAD),  # absurdly long
     # sortby, properties, other parameters
-    (f"{I}?sortby=nosuch", BAD),
-    (f"{I}?sortby={quote('+-seq')}", BAD),
-    (f"{I}?sortby=seq,", BAD),
-    (f"{I}?properties=nosuch", BAD),
-    (f"{I}?properties=", BAD),
-    (f"{I}?skipGeometry=yes", BAD),
-    (f"{I}?datetime=yesterday", BAD),
-    (f"{I}?foo=bar", BAD),
-    (f"{I}?f=xml", FORMAT),
-    (f"{I}/TX-NL?limit=1", BAD),
-    (f"{I}/TX-NL?crs=bad", BAD),
+    (f"{ITEMS}?sortby=nosuch", BAD),
+    (f"{ITEMS}?sortby={quote('+-seq')}", BAD),
+    (f"{ITEMS}?sortby=seq,", BAD),
+    (f"{ITEMS}?properties=nosuch", BAD),
+    (f"{ITEMS}?properties=", BAD),
+    (f"{ITEMS}?skipGeometry=yes", BAD),
+    (f"{ITEMS}?datetime=yesterday", BAD),
+    (f"{ITEMS}?foo=bar", BAD),
+    (f"{ITEMS}?f=xml", FORMAT),
+    (f"{ITEMS}/TX-NL?limit=1", BAD),
+    (f"{ITEMS}/TX-NL?crs=bad", BAD),
     ("/?foo=1", BAD),
     ("/collections?limit=1", BAD),
     ("/collections/boundary/queryables?filter=x", BAD),
     # unknown things and path tricks
     ("/collections/nosuch", MISSING),
     ("/collections/nosuch/items", MISSING),
-    (f"{I}/NOPE", MISSING),
-    (f"{I}/%2E%2E", MISSING),
-    (f"{I}/..%2F..%2Fmanifest.json", MISSING),
-    (f"{I}/{'A' * 5000}", MISSING),
-    (f"{I}/%00", MISSING),
+    (f"{ITEMS}/NOPE", MISSING),
+    (f"{ITEMS}/%2E%2E", MISSING),
+    (f"{ITEMS}/..%2F..%2Fmanifest.json", MISSING),
+    (f"{ITEMS}/{'A' * 5000}", MISSING),
+    (f"{ITEMS}/%00", MISSING),
     ("/collections/%2E%2E/items", MISSING),
     ("/collections/boundary%2F..%2Fports/items", MISSING),
     ("/maps/..%2Fmanifest.json", MISSING),
@@ -110,10 +110,10 @@ def test_malformed_request(http: httpx.Client, url: str, expected: tuple[int, st
 def test_errors_name_the_problem(http: httpx.Client) -> None:
     assert "unknown collection 'nosuch'" in http.get("/collections/nosuch").json()["description"]
     assert "boundary" in http.get("/collections/nosuch").json()["description"]  # lists the choices
-    assert "'foo'" in http.get(f"{I}?foo=bar").json()["description"]
-    assert "sortby" in http.get(f"{I}?sortby=nosuch").json()["description"]
-    assert "out of range [1, 10000]" in http.get(f"{I}?limit=0").json()["description"]
-    assert "queryables" in http.get(f"{I}?filter=nosuch%3D1").json()["description"]
+    assert "'foo'" in http.get(f"{ITEMS}?foo=bar").json()["description"]
+    assert "sortby" in http.get(f"{ITEMS}?sortby=nosuch").json()["description"]
+    assert "out of range [1, 10000]" in http.get(f"{ITEMS}?limit=0").json()["description"]
+    assert "queryables" in http.get(f"{ITEMS}?filter=nosuch%3D1").json()["description"]
 
 
 def test_no_server_errors_for_random_junk(http: httpx.Client) -> None:
@@ -122,7 +122,7 @@ def test_no_server_errors_for_random_junk(http: httpx.Client) -> None:
              "properties", "datetime", "skipGeometry", "f"]
     for name in names:
         for value in junk:
-            r = http.get(f"{I}?{name}={value}")
+            r = http.get(f"{ITEMS}?{name}={value}")
             assert r.status_code in (200, 400, 406), (name, value, r.status_code)
             if r.status_code != 200:
                 assert r.json()["code"] in ("InvalidParameterValue", "NotAcceptable")
