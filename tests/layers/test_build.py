@@ -135,7 +135,9 @@ def test_killed_build_leaves_previous_build_and_is_cleaned_up(data_settings, tmp
     settings = clone(data_settings, tmp_path)
     before = settings.current.resolve()
     dcw = settings.sources_dir / "dcw/dcw-gmt.nc"
-    os.utime(dcw, ns=(dcw.stat().st_atime_ns, dcw.stat().st_mtime_ns + 1_000_000_000))  # forces a rebuild
+    content = dcw.read_bytes()
+    dcw.unlink()  # a hard link to the session's copy: replace it, never touch the shared inode
+    dcw.write_bytes(content)  # same bytes, new mtime: forces a rebuild
     env = {**os.environ, "BORDERGEO_DATA_DIR": str(settings.data_dir)}
     proc = subprocess.Popen([*BORDERGEO, "build"], env=env, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
