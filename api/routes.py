@@ -67,7 +67,7 @@ async def landing(c: CtxDep) -> Response:
                    "watersheds, rivers and reservoirs as OGC API – Features.")
     if fmt is HTML:
         return render_page(c, "landing.html", title, links, [], description=description,
-                           collections=[_collection_doc(c, coll) for coll in c.catalog.collections.values()])
+                           collections=_html_rows(c))
     return respond(orjson.dumps({"title": title, "description": description, "links": links}), media, c)
 
 
@@ -88,7 +88,7 @@ async def collections(c: CtxDep) -> Response:
     fmt, media = negotiate(c.params, c.accept, FORMATS)
     docs = [_collection_doc(c, coll) for coll in c.catalog.collections.values()]
     if fmt is HTML:
-        return render_page(c, "collections.html", "Collections", _self_links(c), [], collections=docs)
+        return render_page(c, "collections.html", "Collections", _self_links(c), [], collections=_html_rows(c))
     return respond(orjson.dumps({"links": _self_links(c), "collections": docs}), media, c)
 
 
@@ -105,6 +105,12 @@ async def collection(collection_id: str, c: CtxDep) -> Response:
                            features=len(coll), geometry_type=coll.spec.geometry_type, method=coll.spec.method,
                            stats=coll.entry.get("stats", {}), sources=coll.entry.get("sources", []))
     return respond(orjson.dumps(doc), media, c)
+
+
+def _html_rows(c: Ctx) -> list[dict[str, Any]]:
+    """Collection documents plus what the HTML tables show (feature count, geometry type)."""
+    return [{**_collection_doc(c, coll), "features": len(coll), "geometry_type": coll.spec.geometry_type}
+            for coll in c.catalog.collections.values()]
 
 
 def _collection_doc(c: Ctx, coll: Collection) -> dict[str, Any]:

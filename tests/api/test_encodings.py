@@ -158,3 +158,14 @@ def test_maps_are_mounted(http: httpx.Client, data_settings) -> None:
         assert index.status_code == 404 and index.json()["code"] == "NotFound"
     missing = http.get("/maps/no-such-map.html")
     assert missing.status_code == 404 and missing.json()["code"] == "NotFound"
+
+
+def test_landing_and_collections_tables_show_counts_geometry_and_licence(client: TestClient, manifest) -> None:
+    for path in ("/?f=html", "/collections?f=html"):
+        page = client.get(path).text
+        for cid, entry in manifest["layers"].items():
+            row = re.search(rf'<tr><td><a href="[^"]*/collections/{cid}\?f=html">.*?</tr>', page, re.S)
+            assert row, (path, cid)
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+            assert cells[2].strip() == f"{entry['features']:,}", (path, cid, cells)
+            assert cells[3].strip() == entry["geometry_type"] and cells[4].strip() == entry["licence"], cells
