@@ -90,6 +90,15 @@ def test_boundary_is_coloured_by_kind(layer: Callable[[str], Any]) -> None:
     assert {i.label for i in sym.items} == set(gdf["kind"]) == {"land", "Rio Grande", "Colorado River"}
 
 
+def test_crossings_are_coloured_by_kind_of_traffic(layer: Callable[[str], Any]) -> None:
+    spec = default_registry()["crossings"]
+    gdf = layer("crossings")
+    sym = symbology(spec, gdf)
+    palette = dict(spec.style.palette)
+    assert [s["color"] for s in sym.styles] == [palette[k] for k in gdf["main_traffic"]]
+    assert {i.label for i in sym.items} == {"rail", "commercial", "passenger vehicles", "pedestrians only"}
+
+
 def test_ports_are_sized_by_traffic(layer: Callable[[str], Any]) -> None:
     spec = default_registry()["ports"]
     gdf = layer("ports")
