@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import xstatic.pkg.leaflet
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
@@ -223,8 +224,12 @@ async def static(name: str) -> Response:
 
 @lru_cache(maxsize=1)
 def _static_files() -> dict[str, tuple[bytes, str]]:
-    files = [p for p in STATIC.rglob("*") if p.is_file()]
-    return {p.relative_to(STATIC).as_posix(): (p.read_bytes(), _media(p)) for p in files}
+    """Our own assets, and Leaflet's script, stylesheet and images from the XStatic-Leaflet package."""
+    found = {p.relative_to(STATIC).as_posix(): p for p in STATIC.rglob("*") if p.is_file()}
+    leaflet = Path(xstatic.pkg.leaflet.BASE_DIR)
+    for p in [leaflet / "leaflet.js", leaflet / "leaflet.css", *sorted((leaflet / "images").glob("*.png"))]:
+        found[f"leaflet/{p.relative_to(leaflet).as_posix()}"] = p
+    return {name: (p.read_bytes(), _media(p)) for name, p in found.items()}
 
 
 def _media(path: Path) -> str:

@@ -13,10 +13,17 @@ import shutil
 from pathlib import Path
 
 import folium
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
 
 from geo.errors import BuildError
 
 STATIC = Path(__file__).parent / "static"
+#: the files the pages load from the XStatic packages (PyPI) of Leaflet and jQuery; the API serves the same
+LIBRARY_FILES = {
+    "leaflet": (Path(xstatic.pkg.leaflet.BASE_DIR), ("leaflet.js", "leaflet.css", "images")),
+    "jquery": (Path(xstatic.pkg.jquery.BASE_DIR), ("jquery.min.js",)),
+}
 ASSETS = "assets"  # folder beside the HTML files; links are relative to it
 
 JS: list[tuple[str, str]] = [
@@ -42,8 +49,15 @@ class OfflineMap(folium.Map):
 
 
 def copy_assets(out_dir: Path) -> None:
-    """Copy the vendored static files into ``out_dir/assets``."""
+    """Copy our own static files and the Leaflet and jQuery files the pages load into ``out_dir/assets``."""
     shutil.copytree(STATIC, out_dir / ASSETS, dirs_exist_ok=True)
+    for name, (base, files) in LIBRARY_FILES.items():
+        (out_dir / ASSETS / name).mkdir(parents=True, exist_ok=True)
+        for file in files:
+            if (base / file).is_dir():
+                shutil.copytree(base / file, out_dir / ASSETS / name / file, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(base / file, out_dir / ASSETS / name / file)
 
 
 def external_resources(html: str) -> list[str]:

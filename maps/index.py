@@ -30,7 +30,8 @@ service at <code>/maps/</code>. The basemap needs the internet; without it the l
 <table><tr><th>Layer</th><th>Attribution</th><th>Licence</th><th>Source files</th></tr>
 {source_rows}
 </table>
-<p><small>Maps drawn with Leaflet 1.9.4 (BSD-2-Clause) via folium; basemap © OpenStreetMap contributors (ODbL).
+<p><small>Maps drawn with Leaflet (BSD-2-Clause; <a href="assets/LICENSES.md">licences</a>) via folium;
+basemap © OpenStreetMap contributors (ODbL).
 </small></p>
 </main>
 </body>

@@ -39,7 +39,9 @@ def test_every_page_loads_only_files_that_are_there(maps_dir: Path) -> None:
         local = [u for u in HREF.findall(html) if not re.match(r"^[a-z]+:", u)]
         missing = [u for u in local if not (maps_dir / u).is_file()]
         assert missing == [], (page.name, missing)
-    assert (maps_dir / "assets" / "leaflet" / "LICENSE").is_file()
+    licences = (maps_dir / "assets" / "LICENSES.md").read_text(encoding="utf-8")
+    assert "Leaflet — BSD 2-Clause License" in licences and "jQuery — MIT License" in licences
+    assert "Volodymyr Agafonkin" in (maps_dir / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
 
 
 def test_index_links_every_map(maps_dir: Path, layer: Callable[[str], Any]) -> None:
