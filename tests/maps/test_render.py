@@ -41,7 +41,7 @@ def test_every_page_loads_only_files_that_are_there(maps_dir: Path) -> None:
         assert missing == [], (page.name, missing)
     licences = (maps_dir / "assets" / "LICENSES.md").read_text(encoding="utf-8")
     assert "Leaflet — BSD 2-Clause License" in licences and "jQuery — MIT License" in licences
-    assert "Volodymyr Agafonkin" in (maps_dir / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+    assert "Vladimir Agafonkin" in (maps_dir / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
 
 
 def test_index_links_every_map(maps_dir: Path, layer: Callable[[str], Any]) -> None:
