@@ -16,8 +16,8 @@ import shapely
 from pyproj import Transformer
 
 from geo.errors import CRSError
+from geo.measure import CRS84
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from geo.errors import BorderGeoError, InvalidParameterError
+from geo.errors import BorderGeoError, InvalidParameterError, NotFoundError
 
 log = logging.getLogger("bordergeo.api")
 
@@ -33,11 +33,8 @@ class UnknownParameterError(InvalidParameterError):
     """A query parameter the operation does not define."""
 
 
-class RouteNotFoundError(BorderGeoError):
-    """No resource at this path (unknown collection, feature, or URL)."""
-
-    http_status = 404
-    ogc_code = "NotFound"
+class RouteNotFoundError(NotFoundError):
+    """No resource at this path (an unknown URL, map or asset)."""
 
 
 _STATUS_CODES = {400: "InvalidParameterValue", 404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable"}

@@ -18,10 +18,10 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from geo.measure import CRS84
 from layers.registry import default_registry
 
 PYGEOAPI = "pygeoapi==0.21.0"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 def ensure_venv(venv: Path) -> Path:

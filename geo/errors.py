@@ -18,18 +18,19 @@ class SourceError(BorderGeoError):
     """A declared source file is missing, unreadable or fails its sha256 check."""
 
 
-class LayerNotFoundError(BorderGeoError):
+class NotFoundError(BorderGeoError):
+    """Something asked for by name or id does not exist."""
+
+    http_status = 404
+    ogc_code = "NotFound"
+
+
+class LayerNotFoundError(NotFoundError):
     """An unknown layer (collection) id was asked for."""
 
-    http_status = 404
-    ogc_code = "NotFound"
 
-
-class FeatureNotFoundError(BorderGeoError):
+class FeatureNotFoundError(NotFoundError):
     """An unknown feature id was asked for."""
-
-    http_status = 404
-    ogc_code = "NotFound"
 
 
 class BuildError(BorderGeoError):
