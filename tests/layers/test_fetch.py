@@ -21,9 +21,31 @@ def linked_mirror(mirror: Path, tmp_path: Path) -> Path:
 
 def test_manifest_declares_every_source_with_checksum_and_licence() -> None:
     files = manifest()
-    assert len(files) == 84
+    assert len(files) == 91
     assert all(len(s.sha256) == 64 and s.url.startswith("https://") and s.licence for s in files.values())
     assert source("dcw/dcw-gmt.nc").extract == "tar:dcw-gmt-2.1.1/dcw-gmt.nc"
+    assert source("natural_earth/ne_10m_land.json").extract == "7z:ne_10m_land.json"
+
+
+# the sources of the planning-scale boundary and the basemaps (issue 8), with the byte counts the mirror's
+# SOURCES.json gives independently of layers/sources.json
+PLANNING_SOURCES = {
+    "tiger/tl_2023_us_internationalboundary.shp": 1364876,
+    "tiger/tl_2023_us_internationalboundary.dbf": 38202,
+    "tiger/tl_2023_us_internationalboundary.shx": 38172,
+    "tiger/tl_2023_us_internationalboundary.prj": 165,
+    "census/cb_2018_us_state_500k.zip": 3302089,
+    "natural_earth/ne_10m_land.json": 18292962,
+    "natural_earth/ne_10m_railroads_north_america.json": 3272475,
+}
+
+
+def test_planning_scale_sources_are_declared_and_fetch_from_the_mirror(mirror, tmp_path) -> None:
+    dest = tmp_path / "sources"
+    assert fetch(dest, mirror, list(PLANNING_SOURCES)) == (len(PLANNING_SOURCES), 0)
+    for f, size in PLANNING_SOURCES.items():
+        assert source(f).bytes == size == (dest / f).stat().st_size
+        assert source(f).licence.startswith("public domain")
 
 
 def test_fetch_copies_verifies_and_then_skips(mirror, tmp_path) -> None:
