@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from api import errors, features, routes
-from api.catalog import load_catalog
 from api.http import ResponseCache
+from api.memory import load_sources
 from api.settings import ApiSettings, get_settings
 from layers.settings import DataSettings
 
@@ -39,7 +39,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = load_catalog(data_settings)
+        app.state.sources = load_sources(data_settings)
         yield
 
     app = BorderGeoAPI(

@@ -7,6 +7,7 @@ as their EPSG definitions say (the axis-order confusion users complain about is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,9 +61,17 @@ def crs_uris() -> list[str]:
     return list(SUPPORTED)
 
 
+_CURIE = re.compile(r"\[(EPSG|OGC):([A-Za-z0-9.]+)\]")
+
+
 def parse_crs(value: str, param: str) -> Crs:
-    """The supported CRS named by ``value`` (its OGC URI); CRSError naming the choices otherwise."""
-    found = SUPPORTED.get(value.strip())
+    """The supported CRS named by ``value`` (its OGC URI or safe CURIE, ``[EPSG:3857]``); CRSError otherwise."""
+    text = value.strip()
+    curie = _CURIE.fullmatch(text)
+    if curie:
+        authority, code = curie.groups()
+        text = CRS84 if (authority, code) == ("OGC", "CRS84") else f"http://www.opengis.net/def/crs/{authority}/0/{code}"
+    found = SUPPORTED.get(text)
     if found is None:
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise CRSError(f"{param}: unsupported CRS '{shown}'; use one of {', '.join(SUPPORTED)}")
@@ -106,13 +115,14 @@ def to_storage(geom: shapely.Geometry, crs: Crs) -> shapely.Geometry:
     return out
 
 
-def bbox_to_storage(corners: tuple[float, float, float, float], crs: Crs) -> tuple[float, float, float, float]:
-    """A box given by its lower and upper corners in ``crs`` (its axis order) as a CRS84 bbox.
+def bbox_region(corners: tuple[float, float, float, float], crs: Crs) -> shapely.Geometry:
+    """The rectangle with these corners in projected ``crs`` as a CRS84 polygon (edges sampled, so curved)."""
+    ring = _edge_points(corners, crs)
+    return shapely.Polygon(ring)
 
-    The box's edges are sampled (21 points each) so a projected box keeps its curved outline in CRS84.
-    """
-    if crs.is_crs84:
-        return corners
+
+def _edge_points(corners: tuple[float, float, float, float], crs: Crs) -> np.ndarray:
+    """Points along the four edges of a box in ``crs``, in CRS84 (CRSError where ``crs`` is undefined)."""
     x0, y0, x1, y1 = corners
     if max(abs(v) for v in corners) > MAX_PROJECTED:
         raise CRSError(f"bbox lies outside the area where {crs.code} is defined")
@@ -123,4 +133,15 @@ def bbox_to_storage(corners: tuple[float, float, float, float], crs: Crs) -> tup
         out = _coords_fn(crs, STORAGE)(np.column_stack([xs, ys]))
     if not np.isfinite(out).all():
         raise CRSError(f"bbox lies outside the area where {crs.code} is defined")
+    return out
+
+
+def bbox_to_storage(corners: tuple[float, float, float, float], crs: Crs) -> tuple[float, float, float, float]:
+    """A box given by its lower and upper corners in ``crs`` (its axis order) as a CRS84 bbox.
+
+    The box's edges are sampled (21 points each) so a projected box keeps its curved outline in CRS84.
+    """
+    if crs.is_crs84:
+        return corners
+    out = _edge_points(corners, crs)
     return float(out[:, 0].min()), float(out[:, 1].min()), float(out[:, 0].max()), float(out[:, 1].max())

@@ -1,4 +1,4 @@
-"""What every route needs from a request: the catalog, settings, base URL, parameters, and link helpers."""
+"""What every route needs from a request: the served sources, settings, base URL, parameters, link helpers."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from api import html
-from api.catalog import Catalog
 from api.params import Params
 from api.settings import ApiSettings
-
-CONTEXT_LAYER = "boundary"
+from api.source import Sources
 
 
 @dataclass(frozen=True)
 class Ctx:
-    """One request's view of the service."""
+    """One request's view of the service: ``sources`` is read once, so a request never mixes two builds."""
 
-    catalog: Catalog
+    sources: Sources
     settings: ApiSettings
     base: str
     path: str
@@ -51,7 +49,7 @@ def ctx(request: Request) -> Ctx:
     base = settings.base_url.rstrip("/") if settings.base_url else str(request.base_url).rstrip("/")
     query = request.scope.get("query_string", b"").decode("latin-1")
     params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
-    return Ctx(request.app.state.catalog, settings, base, request.url.path, params, request.headers.get("accept"))
+    return Ctx(request.app.state.sources, settings, base, request.url.path, params, request.headers.get("accept"))
 
 
 CtxDep = Annotated[Ctx, Depends(ctx)]
@@ -65,19 +63,22 @@ def link(href: str, rel: str, media: str, title: str) -> dict[str, Any]:
 def render_page(c: Ctx, template: str, title: str, links: list[dict[str, Any]], crumbs: list[tuple[str, str]],
                 **context: Any) -> Response:
     """An HTML page; its header links to this resource as JSON and to the downloads in ``links``."""
-    body = html.render(template, title=title, base=c.base, links=links, crumbs=crumbs, build_id=c.catalog.build_id,
+    body = html.render(template, title=title, base=c.base, links=links, crumbs=crumbs, build_id=c.sources.build_id,
                        json_url=c.self_url(f="json"), context_url=_context_url(c, context.get("cid")), **context)
     return respond(body, "text/html", c)
 
 
 def _context_url(c: Ctx, collection_id: str | None) -> str:
-    """GeoJSON of the boundary, drawn under the features of other layers on HTML maps (if it is served)."""
-    if CONTEXT_LAYER not in c.catalog.collections or collection_id == CONTEXT_LAYER:
+    """GeoJSON of the context layer (role "context"), drawn under the features of other layers on HTML maps."""
+    context = next((s for s in c.sources.with_role("context") if s.spec.id != collection_id), None)
+    if context is None:
         return ""
-    return f"{c.base}/collections/{CONTEXT_LAYER}/items?f=json&limit=1000&properties=segment_id"
+    # ids only: the map draws the outline, the properties would only add bytes
+    spec = context.spec
+    return f"{c.base}/collections/{spec.id}/items?f=json&limit={len(context)}&properties={spec.id_field}"
 
 
 def respond(body: bytes, media: str, c: Ctx, headers: dict[str, str] | None = None) -> Response:
     """A 200 response; caching, ETag, compression and CORS headers are added by api.http."""
-    extra = {"Last-Modified": c.catalog.last_modified, **(headers or {})}
+    extra = {"Last-Modified": c.sources.last_modified, "X-Build": c.sources.build_id, **(headers or {})}
     return Response(body, media_type=media, headers=extra)  # Starlette adds charset=utf-8 to text/*

@@ -1,8 +1,13 @@
-"""Feature routes: ``/collections/{id}/items`` (pages, CSV, downloads) and ``/collections/{id}/items/{fid}``."""
+"""Feature routes: ``/collections/{id}/items`` (pages, CSV, downloads) and ``/collections/{id}/items/{fid}``.
+
+The routes talk only to :class:`api.source.FeatureSource`. Each output format is one entry of a format
+registry (format -> encoder); the ``f`` values, the Accept negotiation and the OpenAPI media types read it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,103 +16,132 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from api import encoders
-from api.catalog import Collection
-from api.crs import STORAGE, parse_crs
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
-from api.params import CSV, FGB, GEOJSON, GPKG, HTML, check_params, negotiate, parse_bool, parse_names, single
-from api.query import ITEM_PARAMS, ITEMS_PARAMS, SELECTING, ItemsQuery, parse_items, select
+from api.params import CSV, FGB, GEOJSON, GPKG, HTML, Format, negotiate
+from api.query import ITEM, ITEMS, PAGING, check, items_query, output, parse
+from api.query import Env as ParamEnv
+from api.source import FeatureSource, Output, Selection
 
 router = APIRouter()
+Encode = Callable[[Ctx, FeatureSource, Selection, Output, str], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class ItemsFormat:
+    """An output format of the items resource: a page encoder, or a download of every matching feature."""
+
+    format: Format
+    encode: Encode
+    download: bool = False
+    title: str = ""
+
+
+async def _geojson(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
+    matched, features = src.features(sel, out)
+    links = page_links(c, src, sel, matched, len(features))
+    body = encoders.feature_collection(features, matched, links, c.sources.time_stamp)
+    return respond(body, media, c, {"Content-Crs": out.crs.header})
+
+
+async def _csv(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
+    _, records = src.records(sel, out)
+    names = out.properties if out.properties is not None else src.spec.property_names
+    return respond(encoders.to_csv(records, names, out.geometry), media, c, {"Content-Crs": out.crs.header})
+
+
+async def _html(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
+    matched, records = src.records(sel, replace(out, geometry=False))
+    links = page_links(c, src, sel, matched, len(records))
+    html_links = [link(c.self_url(f="csv"), "alternate", "text/csv", "CSV"),
+                  *[lk for lk in links if lk["rel"] in ("next", "prev")]]
+    names = out.properties if out.properties is not None else src.spec.property_names
+    rows = [{"id": r.id, "properties": r.properties} for r in records]
+    cid = src.spec.id
+    crumbs = [("Collections", f"{c.base}/collections?f=html"), (cid, f"{c.base}/collections/{cid}?f=html")]
+    return render_page(c, "items.html", f"{src.spec.title}: features", html_links, crumbs, map=True,
+                       data_url=c.self_url(f="json", crs=None), features=rows, columns=names, matched=matched,
+                       returned=len(records), offset=sel.offset, cid=cid)
+
+
+def _download(name: str) -> Encode:
+    async def encode(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
+        """Every matching feature (paging does not apply), written off the event loop; the whole file once."""
+        whole = not sel.selects and not sel.sortby
+        key = ("download", src.spec.id, name, out)
+        body: bytes | None = c.sources.memo.get(key) if whole else None
+        if body is None:
+            frame = src.frame(sel.unpaged(), out)
+            body = await anyio.to_thread.run_sync(encoders.write_frame, frame, name, src.spec)
+            if whole:
+                c.sources.memo[key] = body
+        disposition = f'attachment; filename="{encoders.filename(src.spec, name)}"'
+        return respond(body, media, c, {"Content-Disposition": disposition, "Content-Crs": out.crs.header})
+
+    return encode
+
+
+#: the formats of the items resource, default first
+ITEMS_FORMATS: tuple[ItemsFormat, ...] = (
+    ItemsFormat(GEOJSON, _geojson, title="Features (GeoJSON)"),
+    ItemsFormat(HTML, _html, title="Features (HTML)"),
+    ItemsFormat(CSV, _csv, title="Features (CSV)"),
+    ItemsFormat(GPKG, _download("gpkg"), download=True, title="Download (GeoPackage)"),
+    ItemsFormat(FGB, _download("fgb"), download=True, title="Download (FlatGeobuf)"),
+)
+_BY_FORMAT = {f.format: f for f in ITEMS_FORMATS}
 
 
 @router.get("/collections/{collection_id}/items")
 async def items(collection_id: str, c: CtxDep) -> Response:
     """A page of features (GeoJSON, HTML, CSV) or a download of every matching one (GeoPackage, FlatGeobuf)."""
-    coll = c.catalog.get(collection_id)
-    check_params(c.params, ITEMS_PARAMS)
-    fmt, media = negotiate(c.params, c.accept, [GEOJSON, HTML, CSV, GPKG, FGB])
-    query = parse_items(c.params, coll, c.settings)
-    if fmt in (GPKG, FGB):
-        return await _download(c, coll, query, fmt.name, media)
-    positions = select(coll, query)
-    page = list(positions[query.offset : query.offset + query.limit])
-    crs_header = {"Content-Crs": query.crs.header}
-    if fmt is CSV:
-        body = encoders.to_csv(coll, page, query.properties, query.crs, not query.skip_geometry)
-        return respond(body, media, c, crs_header)
-    links = _page_links(c, coll, query, len(positions), len(page))
-    if fmt is HTML:
-        return _items_page(c, coll, query, page, len(positions), links)
-    features = coll.features_json(page, query.crs, query.properties, not query.skip_geometry)
-    body = encoders.feature_collection(features, len(positions), links, c.catalog.built_at)
-    return respond(body, media, c, crs_header)
+    src = c.sources.get_source(collection_id)
+    check(c.params, ITEMS)
+    fmt, media = negotiate(c.params, c.accept, [f.format for f in ITEMS_FORMATS])
+    sel, out = items_query(c.params, src.spec, c.settings)
+    return await _BY_FORMAT[fmt].encode(c, src, sel, out, media)
 
 
-def _page_links(c: Ctx, coll: Collection, q: ItemsQuery, matched: int, returned: int) -> list[dict[str, Any]]:
-    """self, alternates, next/prev (only where that page exists) and the collection."""
+def page_links(c: Ctx, src: FeatureSource, sel: Selection, matched: int, returned: int) -> list[dict[str, Any]]:
+    """self, alternates, next/prev (only where that page exists) and the collection.
+
+    Paging parameters (``PAGING``) are replaced; every other parameter is kept as the client sent it.
+    """
     geo = "application/geo+json"
     links = [link(c.self_url(), "self", geo, "this page"),
              link(c.self_url(f="html"), "alternate", "text/html", "this page as HTML"),
              link(c.self_url(f="csv"), "alternate", "text/csv", "this page as CSV")]
-    limit = str(q.limit)
-    if q.offset + returned < matched:
-        links.append(link(c.self_url(offset=str(q.offset + q.limit), limit=limit), "next", geo, "next page"))
-    if q.offset > 0:
-        prev = max(0, min(q.offset - q.limit, matched - q.limit))
-        links.append(link(c.self_url(offset=str(prev), limit=limit), "prev", geo, "previous page"))
-    links.append(link(f"{c.base}/collections/{coll.id}", "collection", "application/json", coll.spec.title))
+    limit = sel.limit if sel.limit is not None else max(returned, 1)
+    assert set(PAGING) == {"offset", "limit"}
+    if sel.offset + returned < matched:
+        links.append(link(c.self_url(offset=str(sel.offset + limit), limit=str(limit)), "next", geo, "next page"))
+    if sel.offset > 0:
+        prev = max(0, min(sel.offset - limit, matched - limit))
+        links.append(link(c.self_url(offset=str(prev), limit=str(limit)), "prev", geo, "previous page"))
+    cid = src.spec.id
+    links.append(link(f"{c.base}/collections/{cid}", "collection", "application/json", src.spec.title))
     return links
-
-
-def _items_page(c: Ctx, coll: Collection, q: ItemsQuery, page: list[int], matched: int,
-                links: list[dict[str, Any]]) -> Response:
-    html_links = [link(c.self_url(f="csv"), "alternate", "text/csv", "CSV"),
-                  *[lk for lk in links if lk["rel"] in ("next", "prev")]]
-    names = q.properties if q.properties is not None else coll.spec.property_names
-    rows = [{"id": coll.ids[i], "properties": coll.props[i]} for i in page]
-    crumbs = [("Collections", f"{c.base}/collections?f=html"), (coll.id, f"{c.base}/collections/{coll.id}?f=html")]
-    return render_page(c, "items.html", f"{coll.spec.title}: features", html_links, crumbs, map=True,
-                       data_url=c.self_url(f="json", crs=None), features=rows, columns=names, matched=matched,
-                       returned=len(page), offset=q.offset, cid=coll.id)
-
-
-async def _download(c: Ctx, coll: Collection, q: ItemsQuery, fmt: str, media: str) -> Response:
-    """Every matching feature (paging does not apply); the whole collection's file is made once."""
-    whole = not any(name in c.params for name in (*SELECTING, "crs", "properties", "sortby"))
-    body = coll.downloads.get(fmt) if whole else None
-    if body is None:
-        positions: Sequence[int] = range(len(coll)) if whole else select(coll, q)
-        frame = encoders.download_frame(coll, positions, q.crs, q.properties)
-        body = await anyio.to_thread.run_sync(encoders.write_frame, frame, fmt, coll)
-        if whole:
-            coll.downloads[fmt] = body
-    disposition = f'attachment; filename="{encoders.filename(coll, fmt)}"'
-    return respond(body, media, c, {"Content-Disposition": disposition, "Content-Crs": q.crs.header})
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 async def item(collection_id: str, feature_id: str, c: CtxDep) -> Response:
     """One feature, by the value of its layer's id field."""
-    coll = c.catalog.get(collection_id)
-    pos = coll.locate(feature_id)
-    check_params(c.params, ITEM_PARAMS)
+    src = c.sources.get_source(collection_id)
+    record = src.record(feature_id, Output(geometry=False))  # 404 before parameter errors, as before
+    check(c.params, ITEM)
     fmt, media = negotiate(c.params, c.accept, [GEOJSON, HTML])
-    crs = parse_crs(raw, "crs") if (raw := single(c.params, "crs")) is not None else STORAGE
-    names = parse_names(raw, "properties", coll.spec.property_names) \
-        if (raw := single(c.params, "properties")) is not None else None
-    geometry = not parse_bool(raw, "skipGeometry") if (raw := single(c.params, "skipGeometry")) is not None else True
-    here = f"{c.base}/collections/{coll.id}/items/{quote(feature_id, safe='')}"
+    out = output(parse(c.params, ITEM, ParamEnv(c.settings, src.spec)))
+    cid = src.spec.id
+    here = f"{c.base}/collections/{cid}/items/{quote(feature_id, safe='')}"
+    if fmt is HTML:
+        title_field = src.spec.title_field
+        title = f"{cid}: {record.properties[title_field] if title_field else feature_id}"
+        shown = {k: v for k, v in record.properties.items() if out.properties is None or k in out.properties}
+        crumbs = [("Collections", f"{c.base}/collections?f=html"), (cid, f"{c.base}/collections/{cid}?f=html"),
+                  ("items", f"{c.base}/collections/{cid}/items?f=html")]
+        return render_page(c, "item.html", title, [], crumbs, map=True, cid=cid, data_url=f"{here}?f=json",
+                           properties=shown)
     links = [link(c.self_url(), "self", "application/geo+json", "this feature"),
              link(c.self_url(f="html"), "alternate", "text/html", "this feature as HTML"),
-             link(f"{c.base}/collections/{coll.id}", "collection", "application/json", coll.spec.title)]
-    if fmt is HTML:
-        title_field = coll.spec.title_field
-        title = f"{coll.id}: {coll.props[pos][title_field] if title_field else feature_id}"
-        shown = {k: v for k, v in coll.props[pos].items() if names is None or k in names}
-        crumbs = [("Collections", f"{c.base}/collections?f=html"),
-                  (coll.id, f"{c.base}/collections/{coll.id}?f=html"),
-                  ("items", f"{c.base}/collections/{coll.id}/items?f=html")]
-        return render_page(c, "item.html", title, [], crumbs, map=True, cid=coll.id, data_url=f"{here}?f=json",
-                           properties=shown)
-    feature = coll.features_json([pos], crs, names, geometry)[0]
-    return respond(encoders.single_feature(feature, links), media, c, {"Content-Crs": crs.header})
+             link(f"{c.base}/collections/{cid}", "collection", "application/json", src.spec.title)]
+    feature = src.feature(feature_id, out)
+    return respond(encoders.single_feature(feature, links), media, c, {"Content-Crs": out.crs.header})

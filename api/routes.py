@@ -12,15 +12,17 @@ import xstatic.pkg.leaflet
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from api.catalog import Collection
 from api.crs import CRS84, crs_uris
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.errors import RouteNotFoundError
+from api.features import ITEMS_FORMATS
 from api.openapi import OPENAPI_MEDIA, build_openapi
 from api.params import HTML, JSON, OPENAPI, SCHEMA, check_params, negotiate
+from api.source import FeatureSource
 
 router = APIRouter()
 STATIC = Path(__file__).parent / "static"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -87,7 +89,7 @@ async def collections(c: CtxDep) -> Response:
     """Every served layer."""
     check_params(c.params, ["f"])
     fmt, media = negotiate(c.params, c.accept, FORMATS)
-    docs = [_collection_doc(c, coll) for coll in c.catalog.collections.values()]
+    docs = [_collection_doc(c, coll) for coll in c.sources.values()]
     if fmt is HTML:
         return render_page(c, "collections.html", "Collections", _self_links(c), [], collections=_html_rows(c))
     return respond(orjson.dumps({"links": _self_links(c), "collections": docs}), media, c)
@@ -96,48 +98,47 @@ async def collections(c: CtxDep) -> Response:
 @router.get("/collections/{collection_id}")
 async def collection(collection_id: str, c: CtxDep) -> Response:
     """One layer's metadata: extent, CRSs, licence, attribution, links to items and queryables."""
-    coll = c.catalog.get(collection_id)
+    coll = c.sources.get_source(collection_id)
     check_params(c.params, ["f"])
     fmt, media = negotiate(c.params, c.accept, FORMATS)
     doc = _collection_doc(c, coll)
     if fmt is HTML:
         crumbs = [("Collections", f"{c.base}/collections?f=html")]
-        return render_page(c, "collection.html", coll.spec.title, doc["links"], crumbs, col=doc, map=True, cid=coll.id,
-                           features=len(coll), geometry_type=coll.spec.geometry_type, method=coll.spec.method,
-                           stats=coll.entry.get("stats", {}), sources=coll.entry.get("sources", []))
+        return render_page(c, "collection.html", coll.spec.title, doc["links"], crumbs, col=doc, map=True,
+                           cid=doc["id"], features=len(coll), geometry_type=coll.spec.geometry_type,
+                           method=coll.spec.method, stats=coll.entry.get("stats", {}),
+                           sources=coll.entry.get("sources", []))
     return respond(orjson.dumps(doc), media, c)
 
 
 def _html_rows(c: Ctx) -> list[dict[str, Any]]:
     """Collection documents plus what the HTML tables show (feature count, geometry type)."""
     return [{**_collection_doc(c, coll), "features": len(coll), "geometry_type": coll.spec.geometry_type}
-            for coll in c.catalog.collections.values()]
+            for coll in c.sources.values()]
 
 
-def _collection_doc(c: Ctx, coll: Collection) -> dict[str, Any]:
+def _collection_doc(c: Ctx, coll: FeatureSource) -> dict[str, Any]:
     """The OGC collection object of ``coll``."""
-    here = f"{c.base}/collections/{coll.id}"
+    cid = coll.spec.id
+    here = f"{c.base}/collections/{cid}"
     items = f"{here}/items"
     links = [
         link(here, "self", "application/json", "this collection"),
         link(f"{here}?f=html", "alternate", "text/html", "HTML"),
-        link(items, "items", "application/geo+json", "Features (GeoJSON)"),
-        link(f"{items}?f=html", "items", "text/html", "Features (HTML)"),
-        link(f"{items}?f=csv", "items", "text/csv", "Features (CSV)"),
-        link(f"{items}?f=gpkg", "enclosure", "application/geopackage+sqlite3", "Download (GeoPackage)"),
-        link(f"{items}?f=fgb", "enclosure", "application/flatgeobuf", "Download (FlatGeobuf)"),
+        *[link(items if i == 0 else f"{items}?f={f.format.name}", "enclosure" if f.download else "items",
+               f.format.media_types[0], f.title) for i, f in enumerate(ITEMS_FORMATS)],
         link(f"{here}/queryables", QUERYABLES_REL, "application/schema+json", "Queryables"),
         link(f"{here}?f=html#licence", "license", "text/html", coll.spec.licence),
     ]
     links += [link(s["url"], "via", "application/octet-stream", f"source {s['file']} ({s['licence']})")
               for s in coll.entry.get("sources", [])[:5]]
     return {
-        "id": coll.id,
+        "id": cid,
         "title": coll.spec.title,
         "description": coll.spec.description,
         "keywords": list(coll.spec.keywords),
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [list(coll.entry["bbox"])], "crs": CRS84}},
+        "extent": _extent(coll),
         "crs": crs_uris(),
         "storageCrs": CRS84,
         "license": coll.spec.licence,
@@ -146,10 +147,19 @@ def _collection_doc(c: Ctx, coll: Collection) -> dict[str, Any]:
     }
 
 
+def _extent(coll: FeatureSource) -> dict[str, Any]:
+    """The OGC extent object: CRS84 bbox, and the temporal interval of a layer with a date property."""
+    extent = coll.extent
+    doc: dict[str, Any] = {"spatial": {"bbox": [list(extent.bbox)], "crs": CRS84}}
+    if extent.temporal is not None:
+        doc["temporal"] = {"interval": [list(extent.temporal)], "trs": GREGORIAN}
+    return doc
+
+
 @router.get("/collections/{collection_id}/queryables")
 async def queryables(collection_id: str, c: CtxDep) -> Response:
     """The layer's properties as a JSON Schema (usable in filter, sortby and properties)."""
-    coll = c.catalog.get(collection_id)
+    coll = c.sources.get_source(collection_id)
     check_params(c.params, ["f"])
     fmt, media = negotiate(c.params, c.accept, [SCHEMA, HTML])
     props = {p.name: p.json_schema() for p in coll.spec.properties}
@@ -157,15 +167,16 @@ async def queryables(collection_id: str, c: CtxDep) -> Response:
                          "x-ogc-role": "primary-geometry"}
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{c.base}/collections/{coll.id}/queryables",
+        "$id": f"{c.base}/collections/{coll.spec.id}/queryables",
         "type": "object",
         "title": coll.spec.title,
         "properties": props,
         "additionalProperties": False,
     }
     if fmt is HTML:
-        crumbs = [("Collections", f"{c.base}/collections?f=html"), (coll.id, f"{c.base}/collections/{coll.id}?f=html")]
-        title = f"Queryables of {coll.id}"
+        cid = coll.spec.id
+        crumbs = [("Collections", f"{c.base}/collections?f=html"), (cid, f"{c.base}/collections/{cid}?f=html")]
+        title = f"Queryables of {cid}"
         return render_page(c, "queryables.html", title, _self_links(c, media), crumbs, schema=schema)
     return respond(orjson.dumps(schema), media, c)
 
@@ -175,7 +186,7 @@ async def openapi(c: CtxDep) -> Response:
     """The OpenAPI 3.0 document (service-desc)."""
     check_params(c.params, [])
     _, media = negotiate(c.params, c.accept, [OPENAPI])
-    return respond(orjson.dumps(build_openapi(c.catalog, c.settings, c.base)), media, c)
+    return respond(orjson.dumps(build_openapi(c.sources, c.settings, c.base)), media, c)
 
 
 @router.get("/api")
@@ -183,7 +194,7 @@ async def service_doc(c: CtxDep) -> Response:
     """Human-readable API documentation (service-doc)."""
     check_params(c.params, [])
     negotiate(c.params, c.accept, [HTML])
-    doc = build_openapi(c.catalog, c.settings, c.base)
+    doc = build_openapi(c.sources, c.settings, c.base)
     params = {f"#/components/parameters/{k}": v for k, v in doc["components"]["parameters"].items()}
     return render_page(c, "api.html", "API documentation", [], [], doc=doc, params=params)
 
@@ -204,10 +215,10 @@ async def maps_index(c: CtxDep) -> Response:
 async def map_file(name: str, c: CtxDep) -> Response:
     """A file of the build's ``maps/`` directory (HTML maps and their assets)."""
     check_params(c.params, [])
-    root = c.catalog.maps_dir
-    target = _safe_file(root, name or "index.html")
+    root = c.sources.artifact_dir("maps")
+    target = _safe_file(root, name or "index.html") if root is not None else None
     if target is None:
-        raise RouteNotFoundError(f"no map '{name[:60]}' in this build" if root.is_dir() else
+        raise RouteNotFoundError(f"no map '{name[:60]}' in this build" if root is not None and root.is_dir() else
                                  "this build has no maps: build them with `bordergeo maps` or `bordergeo build`")
     return respond(target.read_bytes(), _media(target), c)
 

@@ -153,6 +153,7 @@ SPEC = LayerSpec(
         palette=(("land", "#d62728"), ("Rio Grande", "#1f77b4"), ("Colorado River", "#17becf")),
     ),
     keywords=("boundary", "frontera", "IBWC", "Rio Grande", "Río Bravo"),
+    roles=frozenset({"context"}),
     method=(
         "Shared edge of the DCW Mexico polygon and the US border-state polygons; "
         "geodesic lengths (pyproj.Geod, WGS84)."

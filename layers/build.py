@@ -1,9 +1,9 @@
 """Build layers into an immutable build directory and publish it atomically.
 
-Layout of the data directory::
+Layout of the data directory (the layout inside one build is owned by :mod:`layers.store`)::
 
     sources/                 fetched, verified source files
-    builds/<build-id>/       one build: <layer>.parquet, bordergeo.gpkg, manifest.json
+    builds/<build-id>/       one build (see layers.store.BuildStore)
     current -> builds/<id>   the build being served, switched by an atomic symlink rename
 
 A layer is rebuilt only when its inputs key changes (source sha256s, the code of its module and of ``geo``,
@@ -31,17 +31,17 @@ import pyogrio
 
 import geo
 from geo.errors import BorderGeoError, BuildError, DataDirError
-from geo.io import read_json, replace_symlink, write_json
+from geo.io import replace_symlink, write_json
 from layers import sources
 from layers.context import BuildContext
 from layers.registry import Registry, default_registry
 from layers.settings import DataSettings
 from layers.spec import LayerSpec
+from layers.store import GPKG, MANIFEST, BuildStore
 from layers.validate import validate
 
+__all__ = ["GPKG", "MANIFEST", "BuildResult", "build", "load_manifest"]
 log = logging.getLogger("bordergeo.build")
-GPKG = "bordergeo.gpkg"
-MANIFEST = "manifest.json"
 KEEP_BUILDS = 2
 
 
@@ -62,8 +62,8 @@ class BuildResult:
 
 def load_manifest(settings: DataSettings) -> dict[str, Any] | None:
     """The manifest of the current build, or None when nothing has been built yet."""
-    path = settings.current / MANIFEST
-    return read_json(path) if path.is_file() else None
+    store = BuildStore.current(settings)
+    return None if store is None else store.manifest()
 
 
 def build(
@@ -97,10 +97,11 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        entries = _build_into(staging, settings, registry, to_build, carried, previous, keys)
-        _write_gpkg(staging, [lid for lid in registry if lid in entries])
+        out = BuildStore(staging)
+        entries = _build_into(out, settings, registry, to_build, carried, previous, keys)
+        _write_gpkg(out, [lid for lid in registry if lid in entries])
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
-        write_json(staging / MANIFEST, {"build_id": build_id, "layers": ordered})
+        write_json(out.manifest_path, {"build_id": build_id, "layers": ordered})
         _render_artifacts(staging)
         final = settings.builds_dir / build_id
         staging.rename(final)
@@ -115,7 +116,7 @@ def build(
 
 
 def _build_into(
-    staging: Path,
+    out: BuildStore,
     settings: DataSettings,
     registry: Registry,
     to_build: list[str],
@@ -124,12 +125,13 @@ def _build_into(
     keys: dict[str, str],
 ) -> dict[str, Any]:
     entries: dict[str, Any] = {}
+    current = BuildStore(settings.current)
     for lid in carried:
-        os.link(settings.current / f"{lid}.parquet", staging / f"{lid}.parquet")
+        os.link(current.layer_path(lid), out.layer_path(lid))
         entries[lid] = previous[lid]
 
     def load(dep: str) -> gpd.GeoDataFrame:
-        return gpd.read_parquet(staging / f"{dep}.parquet")
+        return gpd.read_parquet(out.layer_path(dep))
 
     for i, lid in enumerate(to_build, 1):
         spec = registry[lid]
@@ -145,7 +147,7 @@ def _build_into(
             log.debug("layer %s failed", lid, exc_info=True)
             raise BuildError(f"layer {lid} failed to build: {type(exc).__name__}: {exc}") from exc
         validate(spec, gdf)
-        gdf.to_parquet(staging / f"{lid}.parquet", index=False)
+        gdf.to_parquet(out.layer_path(lid), index=False)
         seconds = time.perf_counter() - t0
         entries[lid] = _entry(spec, gdf, shas, keys[lid], ctx.stats, seconds)
         log.info("[%d/%d] %s: %d features in %.1f s", i, len(to_build), lid, len(gdf), seconds)
@@ -219,12 +221,12 @@ def _framework_files() -> list[Path]:
     return [here / name for name in ("spec.py", "validate.py", "context.py", "readers.py")] + sorted(here.glob("_*.py"))
 
 
-def _write_gpkg(staging: Path, layer_ids: list[str]) -> None:
-    tmp = staging / "partial.gpkg"
+def _write_gpkg(out: BuildStore, layer_ids: list[str]) -> None:
+    tmp = out.path / "partial.gpkg"
     for lid in layer_ids:
-        gdf = gpd.read_parquet(staging / f"{lid}.parquet")
+        gdf = gpd.read_parquet(out.layer_path(lid))
         pyogrio.write_dataframe(gdf, tmp, layer=lid, driver="GPKG", append=tmp.exists())
-    tmp.rename(staging / GPKG)
+    tmp.rename(out.gpkg_path)
 
 
 def _render_artifacts(staging: Path) -> None:

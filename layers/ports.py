@@ -258,6 +258,7 @@ SPEC = LayerSpec(
     style=Style(color="#6a3d9a", fill_color="#cab2d6", fill_opacity=0.8, radius=6.0,
                 size_by=f"people_{LATEST_FULL_YEAR}"),
     keywords=("ports of entry", "puertos fronterizos", "BTS", "CBP", "border crossings", "garitas"),
+    roles=frozenset({"feature-pages"}),
     method=(
         "Points: the BTS Location before 2017-04 (it marks the crossing, to 2 decimals); ports without one or "
         "with one over 2 km from the boundary use their main crossing (layer crossings). Traffic: sums of the "

@@ -39,6 +39,10 @@ class Registry(Mapping[str, LayerSpec]):
         specs = {**self._specs, spec.id: spec}
         return Registry(tuple(specs.values()))
 
+    def with_role(self, role: str) -> list[LayerSpec]:
+        """The declarations playing ``role`` (e.g. ``"context"``), in registry order."""
+        return [s for s in self._specs.values() if role in s.roles]
+
     def with_dependencies(self, ids: list[str]) -> list[str]:
         """``ids`` plus everything they depend on, in build order (dependencies first)."""
         order: list[str] = []

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from layers.context import BuildContext
 
-PropType = Literal["string", "integer", "number", "boolean"]
+PropType = Literal["string", "integer", "number", "boolean", "date"]
 GeometryType = Literal["Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
 
 #: pandas dtypes each declared property type may be stored as.
@@ -20,7 +20,11 @@ DTYPES: dict[str, tuple[str, ...]] = {
     "integer": ("int64", "Int64", "int32"),
     "number": ("float64", "Float64", "int64"),
     "boolean": ("bool", "boolean"),
+    # dates at midnight UTC (or ``datetime.date`` objects); served as "YYYY-MM-DD"
+    "date": ("datetime64[ns]", "datetime64[ms]", "datetime64[us]", "datetime64[s]", "object"),
 }
+#: roles a layer may play for the API and the maps (instead of layer ids written outside ``layers/``)
+ROLES = frozenset({"context", "feature-pages", "basemap", "traffic"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,10 @@ class Prop:
     def json_schema(self) -> dict[str, Any]:
         """This property as a JSON Schema fragment (used for queryables and OpenAPI)."""
         schema: dict[str, Any] = {"title": self.name, "description": self.description}
-        schema["type"] = [self.type, "null"] if self.nullable else self.type
+        json_type = "string" if self.type == "date" else self.type
+        schema["type"] = [json_type, "null"] if self.nullable else json_type
+        if self.type == "date":
+            schema["format"] = "date"
         if self.enum:
             schema["enum"] = list(self.enum)
         if self.unit:
@@ -88,6 +95,14 @@ class LayerSpec:
     keywords: tuple[str, ...] = ()
     #: notes on method (e.g. areal weighting) published in the layer's metadata
     method: str = ""
+    #: what the layer is for beyond "data": "context" (drawn behind feature pages and maps), "feature-pages"
+    #: (one map page per feature), "basemap" (background, not data), "traffic" (per-port monthly traffic)
+    roles: frozenset[str] = frozenset()
+    #: the date property the OGC ``datetime`` parameter filters on (None: no time dimension)
+    temporal: str | None = None
+    #: zooms at which the layer appears in vector tiles / reaches full detail
+    min_zoom: int = 0
+    max_zoom: int = 14
 
     @property
     def property_names(self) -> list[str]:

@@ -8,7 +8,7 @@ import shapely
 
 from geo.errors import BuildError
 from geo.ops import is_rfc7946_oriented
-from layers.spec import DTYPES, LayerSpec
+from layers.spec import DTYPES, ROLES, LayerSpec
 
 ALLOWED_GEOMS = {
     "Point": {"Point"},
@@ -27,9 +27,9 @@ def validate(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
 
 
 def _schema_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
-    problems = []
+    problems = declaration_problems(spec)
     if len(gdf) == 0:
-        return ["no features"]
+        return [*problems, "no features"]
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
         problems.append(f"CRS is {gdf.crs}, expected EPSG:4326")
     expected = [*spec.property_names, "geometry"]
@@ -46,6 +46,18 @@ def _schema_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     ids = gdf[spec.id_field]
     if ids.duplicated().any():
         problems.append(f"duplicate ids in {spec.id_field}: {sorted(ids[ids.duplicated()].astype(str))[:5]}")
+    return problems
+
+
+def declaration_problems(spec: LayerSpec) -> list[str]:
+    """What is wrong with the declaration itself (unknown roles, a temporal property that is not a date)."""
+    problems = []
+    if not spec.roles <= ROLES:
+        problems.append(f"unknown roles {sorted(spec.roles - ROLES)}; known: {sorted(ROLES)}")
+    if spec.temporal is not None and spec.temporal not in [p.name for p in spec.properties if p.type == "date"]:
+        problems.append(f"temporal '{spec.temporal}' is not a declared date property")
+    if not 0 <= spec.min_zoom <= spec.max_zoom <= 24:
+        problems.append(f"zooms {spec.min_zoom}..{spec.max_zoom} are not 0 <= min_zoom <= max_zoom <= 24")
     return problems
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
 from geo.errors import DataDirError, LayerNotFoundError
-from geo.io import read_json
 from layers import sources
 from layers.registry import Registry, default_registry
 from layers.spec import LayerSpec
+from layers.store import BuildStore
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Build:
 
 def built_ids(build_dir: Path, registry: Registry) -> list[str]:
     """Ids of declared layers that have a GeoParquet file in ``build_dir``, in registry order."""
-    return [lid for lid in registry if (build_dir / f"{lid}.parquet").is_file()]
+    return BuildStore(build_dir).layer_ids(registry)
 
 
 def load_build(build_dir: Path, layer_ids: list[str] | None = None, registry: Registry | None = None) -> Build:
@@ -75,15 +74,8 @@ def load_build(build_dir: Path, layer_ids: list[str] | None = None, registry: Re
     if not wanted:
         raise DataDirError(f"the build at {build_dir} holds no layers: run `bordergeo build` first")
     ordered = [lid for lid in registry if lid in wanted]
-    layers = {lid: Layer(registry[lid], gpd.read_parquet(build_dir / f"{lid}.parquet")) for lid in ordered}
+    store = BuildStore(build_dir)
+    layers = {lid: Layer(registry[lid], gpd.read_parquet(store.layer_path(lid))) for lid in ordered}
     # resolved: <data>/current is a symlink, and the data dir (sources) is two levels above the real build
-    return Build(build_dir.resolve(), layers, _build_id(build_dir))
-
-
-def _build_id(build_dir: Path) -> str | None:
-    """The manifest's build id (during a build the manifest is written after the maps: None)."""
-    manifest = build_dir / "manifest.json"
-    if not manifest.is_file():
-        return None
-    data: dict[str, Any] = read_json(manifest)
-    return str(data.get("build_id", build_dir.resolve().name))
+    # (during a build the manifest is written after the maps: build_id None)
+    return Build(build_dir.resolve(), layers, store.build_id)

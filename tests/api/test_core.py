@@ -11,8 +11,9 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
-from api.catalog import load_catalog
+from api.memory import MemorySource, load_sources
 from api.settings import ApiSettings
+from api.source import FeatureSource
 from layers.registry import default_registry
 from layers.settings import DataSettings
 
@@ -215,7 +216,9 @@ def test_openapi_declares_limits_and_every_collection(client: TestClient, served
     doc = client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.0")
     limit = doc["components"]["parameters"]["limit"]["schema"]
-    assert limit == {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 10}
+    # a limit above the maximum is served as the maximum (OGC Part 1, 7.15.2): the schema has no maximum
+    assert limit == {"type": "integer", "minimum": 1, "default": 10}
+    assert "10000" in doc["components"]["parameters"]["limit"]["description"]
     for cid in served:
         op = doc["paths"][f"/collections/{cid}/items"]["get"]
         assert {"200", "400", "404", "406"} <= set(op["responses"])
@@ -226,10 +229,11 @@ def test_openapi_declares_limits_and_every_collection(client: TestClient, served
         assert f"/collections/{cid}/queryables" in doc["paths"]
 
 
-def test_catalog_holds_plain_structures(data_settings: DataSettings, served: list[str]) -> None:
-    catalog = load_catalog(data_settings)
-    assert list(catalog.collections) == served
-    boundary = catalog.get("boundary")
+def test_memory_sources_hold_plain_structures(data_settings: DataSettings, served: list[str]) -> None:
+    sources = load_sources(data_settings)
+    assert list(sources) == served
+    boundary = sources.get_source("boundary")
+    assert isinstance(boundary, MemorySource) and isinstance(boundary, FeatureSource)
     assert boundary.ids == BOUNDARY_IDS and boundary.bounds.shape == (9, 4)
     assert isinstance(boundary.props[0]["seq"], int) and isinstance(boundary.props[0]["length_km"], float)
     assert boundary.geom_json[0].startswith(b'{"type":"LineString","coordinates":[[')

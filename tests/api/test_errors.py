@@ -31,10 +31,9 @@ CASES: list[tuple[str, tuple[int, str]]] = [
     # limit and offset
     (f"{ITEMS}?limit=0", BAD),
     (f"{ITEMS}?limit=-1", BAD),
-    (f"{ITEMS}?limit=10001", BAD),
     (f"{ITEMS}?limit=abc", BAD),
     (f"{ITEMS}?limit=1.5", BAD),
-    (f"{ITEMS}?limit=99999999999999999999999999", BAD),
+    (f"{ITEMS}?limit={'9' * 40}", BAD),  # longer than any integer a client means
     (f"{ITEMS}?limit=5&limit=6", BAD),
     (f"{ITEMS}?offset=-1", BAD),
     (f"{ITEMS}?offset=x", BAD),
@@ -112,7 +111,7 @@ def test_errors_name_the_problem(http: httpx.Client) -> None:
     assert "boundary" in http.get("/collections/nosuch").json()["description"]  # lists the choices
     assert "'foo'" in http.get(f"{ITEMS}?foo=bar").json()["description"]
     assert "sortby" in http.get(f"{ITEMS}?sortby=nosuch").json()["description"]
-    assert "out of range [1, 10000]" in http.get(f"{ITEMS}?limit=0").json()["description"]
+    assert "at least 1" in http.get(f"{ITEMS}?limit=0").json()["description"]
     assert "queryables" in http.get(f"{ITEMS}?filter=nosuch%3D1").json()["description"]
 
 

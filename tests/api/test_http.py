@@ -106,7 +106,7 @@ def test_response_cache_answers_repeats(data_settings: DataSettings) -> None:
         for limit in range(1, 60):  # ~200 kB pages overflow the 4 MB budget: the oldest are evicted
             tc.get(f"/collections/boundary/items?limit={limit}")
         assert cache.bytes <= 4_000_000 and len(cache.entries) < 62
-        assert tc.get("/collections/boundary/items?limit=999999").status_code == 400
+        assert tc.get("/collections/boundary/items?limit=0").status_code == 400
         assert len(cache.entries) < 62  # errors are not stored
 
 
