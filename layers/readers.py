@@ -77,3 +77,44 @@ def inegi_municipios(paths: Iterable[Path]) -> gpd.GeoDataFrame:
     gdf = gdf.rename(columns={"nom_agem": "name"})
     gdf["state_code"] = gdf["cvegeo"].str[:2]
     return gdf.dissolve(by="cvegeo", as_index=False, aggfunc="first")[["cvegeo", "name", "state_code", "geometry"]]
+
+
+def tiger_boundary(shp: Path, ibtype: str = "M") -> shapely.LineString:
+    """The TIGER/Line international boundary with one neighbour (``M`` = Mexico) as one line in EPSG:4326.
+    TIGER is NAD83 (EPSG:4269); PROJ's NAD83 -> WGS84 transformation is the null one (under 2 m here).
+    """
+    try:
+        gdf = pyogrio.read_dataframe(shp, columns=["IBTYPE"])
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise SourceError(f"cannot read the TIGER boundary from {shp}: {exc}") from exc
+    if gdf.crs is None or gdf.crs.to_epsg() != 4269:
+        raise SourceError(f"{shp}: expected NAD83 (EPSG:4269), found {gdf.crs}")
+    pieces = gdf[gdf["IBTYPE"] == ibtype].to_crs(4326)
+    merged = shapely.line_merge(shapely.union_all(pieces.geometry.to_numpy()))
+    if not isinstance(merged, shapely.LineString):
+        raise SourceError(f"{shp}: the IBTYPE {ibtype} pieces do not join into one line ({merged.geom_type})")
+    return merged
+
+
+def census_states(zip_path: Path, fips: Iterable[str]) -> gpd.GeoDataFrame:
+    """States of a Census cartographic boundary zip (e.g. cb_2018_us_state_500k): STATEFP, STUSPS, NAME."""
+    wanted = sorted(fips)
+    try:
+        gdf = pyogrio.read_dataframe(f"/vsizip/{zip_path}", columns=["STATEFP", "STUSPS", "NAME"])
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise SourceError(f"cannot read the US states from {zip_path}: {exc}") from exc
+    found = gdf[gdf["STATEFP"].isin(wanted)].to_crs(4326).sort_values("STATEFP", ignore_index=True)
+    if sorted(found["STATEFP"]) != wanted:
+        raise SourceError(f"{zip_path}: states {wanted} expected, found {sorted(found['STATEFP'])}")
+    return found
+
+
+def natural_earth_land(path: Path, bbox: tuple[float, float, float, float]) -> BaseGeometry:
+    """Natural Earth land inside ``bbox`` (lon/lat) as one polygonal geometry: its edges are the coastline."""
+    try:
+        gdf = pyogrio.read_dataframe(path, bbox=bbox, columns=[])
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise SourceError(f"cannot read land polygons from {path}: {exc}") from exc
+    if gdf.empty:
+        raise SourceError(f"{path}: no land polygon in {bbox}")
+    return shapely.union_all(shapely.clip_by_rect(gdf.geometry.to_numpy(), *bbox))

@@ -5,11 +5,13 @@ GeoJSON positions, BSD-3-Clause): generalized outlines that cover both sides of 
 holds one ``Polygon`` of one ``LineString`` ring; the parser reads every ring of every polygon so a file
 with holes or several polygons would still be read right.
 
-The country split uses the ``boundary`` layer rather than the DCW Mexico polygon: the boundary is the
-very edge DCW Mexico shares with the US, so closing it far to the south gives "the Mexican side" as one
-small valid polygon in milliseconds, whereas repairing the 425,000-vertex DCW Mexico ring takes ~14 s.
-The US part is the rest of the basin, so the two parts always sum to the total. The difference from the
-DCW Mexico polygon is the Gulf water at the Rio Grande mouth (~300 km², 0.05 % of the basin).
+The country split uses the ``boundary`` layer (the TIGER/Line 2023 IBWC-derived line) rather than a
+country polygon: closing the line far to the south gives "the Mexican side" as one small valid polygon
+in milliseconds, whereas repairing the 425,000-vertex DCW Mexico ring takes ~14 s, and the split follows
+the planning-scale line rather than DCW's 1:1M outline. The US part is the rest of the basin, so the two
+parts always sum to the total. Against the DCW Mexico polygon the Mexican parts differ by the Gulf water
+at the Rio Grande mouth and by the DCW line's offset (a median 120 m): 0.03 % (Rio Grande) to 0.4 %
+(Colorado) of the Mexican part.
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ def mexico_side(boundary: gpd.GeoDataFrame) -> BaseGeometry:
     bottom = float(coords[:, 1].min()) - SOUTH_MARGIN_DEG
     ring = np.vstack([[x0 - END_OFFSET_DEG, y0], coords, [x1 + END_OFFSET_DEG, y1],
                       [x1 + END_OFFSET_DEG, bottom], [x0 - END_OFFSET_DEG, bottom]])
-    # The DCW line crosses itself once in the Rio Grande mouth; make_valid dissolves that tiny loop.
+    # make_valid in case a boundary line ever touches itself (the former DCW line did, at the river mouth)
     return polygonal(shapely.make_valid(shapely.Polygon(ring)))
 
 
@@ -219,7 +221,9 @@ SPEC = LayerSpec(
     properties=SPEC_PROPS,
     sources=tuple(b.file for b in BASINS),
     licence="BSD-3-Clause (Western States Water Council, WestDAAT; see wswc/LICENSE)",
-    attribution="Basin outlines: Western States Water Council, WestDAAT (BSD-3-Clause); boundary: DCW via GMT",
+    attribution=(
+        "Basin outlines: Western States Water Council, WestDAAT (BSD-3-Clause); boundary: US Census Bureau TIGER/Line"
+    ),
     build=build,
     depends=("boundary",),
     style=Style(color="#08519c", weight=1.5, fill_color="#6baed6", fill_opacity=0.25, by="basin_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,6 +102,31 @@ def test_missing_source_fails_with_the_file_named(data_settings, tmp_path) -> No
     with pytest.raises(SourceError, match=r"co-est2024-alldata\.csv is missing: run `bordergeo fetch`"):
         build(settings, ["population"])
     assert load_manifest(settings) == load_manifest(data_settings)
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "message"),
+    [
+        ("tiger/tl_2023_us_internationalboundary.shp", "corrupt", "is corrupt"),
+        ("tiger/tl_2023_us_internationalboundary.dbf", "missing", "is missing"),
+        ("census/cb_2018_us_state_500k.zip", "corrupt", "is corrupt"),
+        ("natural_earth/ne_10m_land.json", "missing", "is missing"),
+    ],
+)
+def test_bad_planning_scale_source_fails_the_boundary_build_and_publishes_nothing(
+    data_settings, tmp_path, file: str, damage: str, message: str
+) -> None:
+    settings = clone(data_settings, tmp_path)
+    before = settings.current.resolve()
+    builds = sorted(p.name for p in settings.builds_dir.iterdir())
+    if damage == "corrupt":
+        corrupt(settings.sources_dir / file)
+    else:
+        (settings.sources_dir / file).unlink()
+    with pytest.raises(SourceError, match=re.escape(file.split("/")[-1]) + " " + message):
+        build(settings, ["boundary"])
+    assert settings.current.resolve() == before
+    assert sorted(p.name for p in settings.builds_dir.iterdir()) == builds
 
 
 def test_unknown_layer_lists_the_known_ones(data_settings) -> None:

@@ -26,7 +26,7 @@ def test_info_prints_layers_counts_and_provenance(data_settings: DataSettings, m
     for layer_id, entry in manifest["layers"].items():
         assert f"\n{layer_id}: " in proc.stdout
         assert f"{entry['features']} features" in proc.stdout
-    assert "length_mi: 1859.9" in proc.stdout and "ibwc_length_mi: 1954.0" in proc.stdout
+    assert "length_mi: 1974.5" in proc.stdout and "ibwc_length_mi: 1954.0" in proc.stdout
     assert "licence: LGPL-3.0-or-later" in proc.stdout
 
 

@@ -41,8 +41,9 @@ def test_count_and_unique_slug_ids(crossings) -> None:
 def test_every_crossing_within_2_km_of_the_boundary(crossings, boundary) -> None:
     measured = {cid: distance_to_km(g.x, g.y, boundary) for cid, g in crossings.geometry.items()}
     assert max(measured.values()) < 2.0
-    assert max(measured, key=measured.__getitem__) == "bridge-of-the-americas"  # DCW is off the channel there
-    assert max(measured.values()) == pytest.approx(1.43, abs=0.01)
+    # on the TIGER (IBWC) line; on the former DCW line the largest was Bridge of the Americas, 1.43 km
+    assert max(measured, key=measured.__getitem__) == "donna-rio-bravo"
+    assert max(measured.values()) == pytest.approx(0.48, abs=0.01)
     for cid, km in measured.items():
         assert crossings.loc[cid, "distance_to_boundary_km"] == pytest.approx(km, abs=0.001)
 
@@ -99,14 +100,14 @@ def test_stats_in_manifest(manifest, crossings) -> None:
     assert stats["crossing_count"] == len(crossings) == 46
     assert stats["count_by_kind"] == {k: int(crossings[k].sum()) for k in KINDS}
     assert stats["count_by_kind"] == {"pedestrian": 36, "passenger_vehicle": 38, "commercial": 20, "rail": 3}
-    assert stats["max_distance_to_boundary_km"]["crossing_id"] == "bridge-of-the-americas"
+    assert stats["max_distance_to_boundary_km"]["crossing_id"] == "donna-rio-bravo"
     assert stats["max_distance_to_parent_port_km"]["crossing_id"] == "falcon-dam"
     assert len(stats["excluded"]) == len(EXCLUDED)
 
 
 def test_build_rejects_a_crossing_off_the_boundary_or_far_from_its_port(boundary, ports) -> None:
     tucson = replace(crossing("nogales-deconcini"), crossing_id="tucson", lat=32.2217, lon=-110.9265)
-    with pytest.raises(BuildError, match=r"crossing tucson .* 97\.48 km from the boundary"):
+    with pytest.raises(BuildError, match=r"crossing tucson .* 97\.23 km from the boundary"):
         _record(tucson, boundary, ports)
     # the Colombia Solidarity bridge is real and on the river, but 32 km from the Laredo port point
     colombia = replace(crossing("laredo-1"), crossing_id="colombia", lat=27.699716, lon=-99.745646)

@@ -59,13 +59,17 @@ def test_country_split_sums_to_the_total(basins, basin_id: str, share_mx: float)
 
 @pytest.mark.parametrize("basin_id", ["rio-grande", "colorado"])
 def test_country_split_agrees_with_dcw_polygons(basins, layer, data_settings, basin_id: str) -> None:
-    """Mexican part within 0.2 % of the DCW Mexico polygon's; the US part inside the DCW US states."""
+    """Mexican part within 0.5 % of the DCW Mexico polygon's; the US part inside the DCW US states.
+
+    The split follows the TIGER line, which lies a median 120 m from DCW's: over the ~600 km of boundary
+    in the Colorado basin that moves ~70 km² (0.4 % of its Mexican part; 0.03 % of the Rio Grande's).
+    """
     dcw = data_settings.sources_dir / "dcw" / "dcw-gmt.nc"
     basin = basins.geometry[basin_id]
     # Only the mainland ring matters here; repairing it in the basin's box alone keeps this test fast.
     mainland = shapely.Polygon(max(dcw_rings(dcw, "MX"), key=len))
     mexico = shapely.make_valid(shapely.clip_by_rect(mainland, *basin.bounds))
-    assert basins.loc[basin_id, "area_km2_mx"] == pytest.approx(area_km2(basin.intersection(mexico)), rel=0.002)
+    assert basins.loc[basin_id, "area_km2_mx"] == pytest.approx(area_km2(basin.intersection(mexico)), rel=0.005)
     states = shapely.union_all([dcw_polygon(dcw, code) for code in US_STATES_IN[basin_id]])
     us_part = basin.difference(mexico_side(layer("boundary")))
     assert area_km2(us_part.intersection(states)) / area_km2(us_part) > 0.999
@@ -82,10 +86,10 @@ def test_boundary_length_formed_by_each_river(basins, layer, basin_id: str, kind
 
 
 def test_boundary_lengths_against_ibwc(basins) -> None:
-    # IBWC: the Rio Grande forms 1,254 mi of the boundary and the Colorado 24 mi; DCW at 1:1M smooths meanders.
-    assert basins.loc["rio-grande", "boundary_length_mi"] == pytest.approx(1164.0, abs=0.5)
-    assert basins.loc["rio-grande", "boundary_length_mi"] == pytest.approx(1254, rel=0.08)
-    assert basins.loc["colorado", "boundary_length_mi"] == pytest.approx(24, rel=0.12)
+    # IBWC: the Rio Grande forms 1,254 mi of the boundary and the Colorado 24 mi (TIGER, cut at the shores)
+    assert basins.loc["rio-grande", "boundary_length_mi"] == pytest.approx(1277.0, abs=0.5)
+    assert basins.loc["rio-grande", "boundary_length_mi"] == pytest.approx(1254, rel=0.02)
+    assert basins.loc["colorado", "boundary_length_mi"] == pytest.approx(24, rel=0.04)
 
 
 def test_treaty_figures(basins) -> None:
