@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from api import errors, features, routes
+from api import errors, features, routes, styles, viewer
 from api.http import ResponseCache
 from api.memory import load_sources
 from api.settings import ApiSettings, get_settings
@@ -54,6 +54,8 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(features.router)
+    app.include_router(styles.router)
+    app.include_router(viewer.router)
     return app
 
 

@@ -15,6 +15,7 @@ from api.features import ITEMS_FORMATS
 from api.query import ITEM, ITEMS, Env, Param
 from api.settings import ApiSettings
 from api.source import FeatureSource, Output, Selection, Sources
+from layers.mapstyle import FONT, style_ids
 
 Schema = dict[str, Any]
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -40,6 +41,7 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str) -> dict[st
         "/maps/": {"get": {"summary": "Index of the HTML maps of this build", "operationId": "getMaps",
                            "responses": {"200": _content({"text/html": {"type": "string"}}), **_errors()}}},
     }
+    paths.update(_style_paths(sources))
     schemas: dict[str, Any] = dict(_BASE_SCHEMAS)
     for coll in sources.values():
         paths.update(_collection_paths(coll, settings))
@@ -58,6 +60,36 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str) -> dict[st
         "paths": paths,
         "components": {"schemas": schemas, "responses": _RESPONSES,
                        "parameters": {p.name: p.openapi(Env(settings)) for p in _SHARED}},
+    }
+
+
+def _style_paths(sources: Sources) -> dict[str, Any]:
+    """OGC API – Styles (MapLibre encoding), the glyphs the styles' labels use, and the MapLibre viewer."""
+    ids = style_ids([source.spec for source in sources.values()])
+    style_id = {"name": "styleId", "in": "path", "required": True, "description": "'default' or a collection id.",
+                "schema": {"type": "string", "enum": ids}}
+    mapbox = {"application/vnd.mapbox.style+json": {"type": "object"}, "application/json": {"type": "object"}}
+    glyph_params = [{"name": "fontstack", "in": "path", "required": True, "schema": {"type": "string", "enum": [FONT]}},
+                    {"name": "range", "in": "path", "required": True, "description": "'<start>-<start+255>', "
+                     "start a multiple of 256", "schema": {"type": "string", "pattern": "^[0-9]{1,5}-[0-9]{1,5}$"}}]
+    lang = {"name": "lang", "in": "query", "required": False, "description": "Language of labels and layer names.",
+            "schema": {"type": "string", "enum": ["en", "es"]}}
+
+    def op(summary: str, op_id: str, params: list[Any], media: dict[str, Schema]) -> dict[str, Any]:
+        return {"get": {"summary": summary, "operationId": op_id, "parameters": params,
+                        "responses": {"200": _content(media), **_errors()}}}
+
+    return {
+        "/styles": op("The styles: 'default' (every layer) and one per layer", "getStyles", [_f(["json"])],
+                      {"application/json": {"type": "object"}}),
+        "/styles/{styleId}": op("A MapLibre style document drawing the vector tiles", "getStyle",
+                                [style_id, _f(["mapbox"])], mapbox),
+        "/styles/glyphs/{fontstack}/{range}.pbf": op("Glyphs (signed distance fields) for the styles' labels",
+                                                     "getGlyphs", glyph_params,
+                                                     {"application/x-protobuf": {"type": "string",
+                                                                                 "format": "binary"}}),
+        "/viewer": op("Map viewer (MapLibre GL JS) of every layer from the vector tiles", "getViewer",
+                      [_f(["html"]), lang], {"text/html": {"type": "string"}}),
     }
 
 

@@ -12,6 +12,7 @@ import xstatic.pkg.leaflet
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
+from api import styles, viewer
 from api.crs import CRS84, crs_uris
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.errors import RouteNotFoundError
@@ -43,6 +44,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
+    *styles.CONFORMANCE,
 ]
 FORMATS = [JSON, HTML]
 
@@ -64,6 +66,8 @@ async def landing(c: CtxDep) -> Response:
         link(f"{c.base}/conformance", "conformance", "application/json", "Conformance classes"),
         link(f"{c.base}/collections", "data", "application/json", "Collections"),
         link(f"{c.base}/maps/", "alternate", "text/html", "Maps"),
+        link(f"{c.base}/styles", styles.STYLES_REL, "application/json", "Styles (MapLibre style documents)"),
+        link(f"{c.base}/viewer", "related", "text/html", "Map viewer (MapLibre, vector tiles)"),
     ]
     title = "bordergeo: US–Mexico border layers"
     description = ("The US–Mexico boundary, ports of entry, crossings, border region, population, cities, "
@@ -235,11 +239,13 @@ async def static(name: str) -> Response:
 
 @lru_cache(maxsize=1)
 def _static_files() -> dict[str, tuple[bytes, str]]:
-    """Our own assets, and Leaflet's script, stylesheet and images from the XStatic-Leaflet package."""
+    """Our own assets, Leaflet's script, stylesheet and images (XStatic-Leaflet) and MapLibre GL JS (maplibre)."""
     found = {p.relative_to(STATIC).as_posix(): p for p in STATIC.rglob("*") if p.is_file()}
     leaflet = Path(xstatic.pkg.leaflet.BASE_DIR)
     for p in [leaflet / "leaflet.js", leaflet / "leaflet.css", *sorted((leaflet / "images").glob("*.png"))]:
         found[f"leaflet/{p.relative_to(leaflet).as_posix()}"] = p
+    for name in viewer.MAPLIBRE_FILES:
+        found[f"maplibre/{name}"] = viewer.MAPLIBRE / name
     return {name: (p.read_bytes(), _media(p)) for name, p in found.items()}
 
 

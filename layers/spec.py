@@ -68,6 +68,15 @@ class Style:
     size_by: str | None = None
     #: property mapped to a choropleth (numeric)
     choropleth: str | None = None
+    #: choropleth classification (layers/classes.py): number of classes, mapclassify scheme, colour ramp
+    classes: int = 5
+    scheme: str = "FisherJenks"
+    ramp: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd
+    #: property shown as a map label, and the zoom from which the first (biggest) labels appear
+    label: str | None = None
+    label_min_zoom: int = 0
+    #: property holding the Spanish name, used on Spanish pages where it is not null
+    name_es_field: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,24 @@
 """Per-feature Leaflet styles and legend entries, derived only from a layer's declared ``Style``.
 
-- ``style.choropleth`` names a numeric property classed with mapclassify (``SCHEME``, ``CLASSES``) and
-  filled with a sequential ColorBrewer ramp;
-- ``style.by`` names a property whose values pick colours from ``style.palette`` (or a default palette);
-- ``style.size_by`` names a numeric property that scales point symbols by area (radius ~ sqrt(value));
-- otherwise ``style.color`` / ``style.fill_color``.
+The data-driven parts (choropleth classes, category colours, proportional sizes) come from
+``layers.classes``, which the MapLibre styles read too, so both kinds of map draw the same classes.
+Otherwise ``style.color`` / ``style.fill_color``.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
+from layers import classes
+from layers.classes import MIN_RADIUS, NO_DATA, OTHER
 from layers.spec import LayerSpec
 
-SCHEME = "FisherJenks"  # natural breaks: densities are very skewed (empty desert next to cities)
-CLASSES = 5
-RAMP = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd, 5 classes
-CATEGORICAL = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-               "#bcbd22", "#17becf")  # Tableau 10, when a layer gives ``by`` without a palette
-NO_DATA = "#bdbdbd"
-OTHER = "#9e9e9e"
-MIN_RADIUS = 3.0  # px: the smallest proportional symbol that can still be clicked
 MIN_FILL_OPACITY = 0.6  # points and choropleth classes must read clearly whatever the declared default
 
 Kind = Literal["circle", "line", "fill"]
@@ -101,18 +91,17 @@ def _colours(spec: LayerSpec, gdf: gpd.GeoDataFrame, kind: Kind) -> tuple[list[s
     if style.choropleth:
         return _choropleth(spec, gdf[style.choropleth], kind)
     if style.by:
-        colours, items = _categorical(gdf[style.by], dict(style.palette), kind, style.radius)
+        colours, items = _categorical(spec, gdf[style.by], kind, style.radius)
         return colours, _named(spec, gdf, items), ""
     colour = (style.fill_color or style.color) if kind == "fill" else style.color
     return [colour] * len(gdf), [LegendItem(kind, style.color, short_title(spec), style.radius, style.fill_color)], ""
 
 
 def _categorical(
-    values: pd.Series, palette: dict[str, str], kind: Kind, radius: float
+    spec: LayerSpec, values: pd.Series, kind: Kind, radius: float
 ) -> tuple[list[str], list[LegendItem]]:
     present = [str(v) for v in pd.unique(values.dropna())]
-    if not palette:
-        palette = dict(zip(sorted(present), CATEGORICAL, strict=False))
+    palette = dict(classes.categories(spec, values))
     colours = [palette.get(str(v), OTHER) if pd.notna(v) else OTHER for v in values]
     items = [LegendItem(kind, c, label, radius) for label, c in palette.items() if label in present]
     if any(str(v) not in palette for v in values):
@@ -132,56 +121,40 @@ def _named(spec: LayerSpec, gdf: gpd.GeoDataFrame, items: list[LegendItem]) -> l
 
 def _choropleth(spec: LayerSpec, values: pd.Series, kind: Kind) -> tuple[list[str], list[LegendItem], str]:
     prop = spec.prop(values.name if isinstance(values.name, str) else str(values.name))
+    found = classes.classify(spec, values)
+    assert found is not None  # only called for a layer with ``style.choropleth``
     y = values.to_numpy(dtype=float, na_value=np.nan)
-    valid = np.isfinite(y)
-    k = min(CLASSES, len(np.unique(y[valid])))
-    if k < 2:
-        return [RAMP[-1] if ok else NO_DATA for ok in valid], [LegendItem(kind, RAMP[-1], _label(prop.name))], ""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Numba not installed")  # pure Python is fast enough for ~1,000 units
-        classifier = mapclassify.classify(y[valid], SCHEME, k=k)
-    ramp = _ramp(k)
-    colours = np.full(len(y), NO_DATA, dtype=object)
-    colours[valid] = [ramp[c] for c in classifier.yb]
+    colours = [found.colour_of(v) for v in y]
+    if len(found.colours) < 2:
+        return colours, [LegendItem(kind, found.colours[0], _label(prop.name))], ""
     unit = f" {prop.unit}" if prop.unit else ""
-    lows = [float(y[valid].min()), *classifier.bins[:-1]]
-    items = [LegendItem(kind, ramp[i], f"{fmt(lo)} – {fmt(hi)}{unit}", fill_color=ramp[i])
-             for i, (lo, hi) in enumerate(zip(lows, classifier.bins, strict=True))]
-    if not valid.all():
+    items = [LegendItem(kind, c, f"{fmt(lo)} – {fmt(hi)}{unit}", fill_color=c)
+             for c, lo, hi in zip(found.colours, found.lows, found.highs, strict=True)]
+    if not np.isfinite(y).all():
         items.append(LegendItem(kind, NO_DATA, "no data", fill_color=NO_DATA))
-    note = f"{_label(prop.name)}, {k} classes ({classifier.name}, mapclassify)"
-    return list(colours), items, note
-
-
-def _ramp(k: int) -> tuple[str, ...]:
-    """``k`` colours spread over the sequential ramp, light to dark."""
-    idx = np.linspace(0, len(RAMP) - 1, k).round().astype(int)
-    return tuple(RAMP[i] for i in idx)
+    note = f"{_label(prop.name)}, {len(found.colours)} classes ({found.scheme}, mapclassify)"
+    return colours, items, note
 
 
 def _radii(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> tuple[list[float], list[LegendItem], str]:
     style = spec.style
-    if spec.geometry_type != "Point" or not style.size_by:
+    scale = classes.size_scale(spec, gdf[style.size_by]) if style.size_by else None
+    if scale is None:
         return [style.radius] * len(gdf), [], ""
-    y = gdf[style.size_by].to_numpy(dtype=float, na_value=np.nan)
-    vmax = float(np.nanmax(y)) if np.isfinite(y).any() else 0.0
-    if vmax <= 0:
+    if scale.max_value <= 0:
         return [MIN_RADIUS] * len(gdf), [], ""
-    rmax = max_radius(spec)
-
-    def radius(v: float) -> float:
-        return max(MIN_RADIUS, rmax * math.sqrt(v / vmax)) if math.isfinite(v) and v > 0 else MIN_RADIUS
-
-    prop = spec.prop(style.size_by)
+    prop = spec.prop(scale.prop)
     unit = f" {prop.unit}" if prop.unit else ""
+    vmax = scale.max_value
     refs = sorted({_nice(vmax), _nice(vmax / 5), _nice(vmax / 25)}, reverse=True)
-    items = [LegendItem("circle", "#555", f"{fmt(v)}{unit}", radius(v), "none") for v in refs if v > 0]
-    return [round(radius(float(v)), 1) for v in y], items, f"circle area ∝ {_label(prop.name)}"
+    items = [LegendItem("circle", "#555", f"{fmt(v)}{unit}", scale.radius(v), "none") for v in refs if v > 0]
+    y = gdf[scale.prop].to_numpy(dtype=float, na_value=np.nan)
+    return [round(scale.radius(float(v)), 1) for v in y], items, f"circle area ∝ {_label(prop.name)}"
 
 
 def max_radius(spec: LayerSpec) -> float:
     """The radius of the layer's biggest point symbol, px."""
-    return max(4.0 * spec.style.radius, 18.0) if spec.style.size_by else spec.style.radius
+    return classes.max_radius(spec)
 
 
 def _nice(value: float) -> float:

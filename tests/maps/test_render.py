@@ -20,7 +20,7 @@ from maps.chart import monthly_chart
 from maps.display import rounded, simplify
 from maps.pages import OVERVIEW_TOLERANCE
 from maps.ports import page_file
-from maps.symbology import CLASSES, RAMP, symbology
+from maps.symbology import symbology
 
 HREF = re.compile(r"""(?:href|src)=["']([^"'#]+)""")
 
@@ -116,14 +116,15 @@ def test_population_choropleth_uses_mapclassify_breaks(layer: Callable[[str], An
     gdf = layer("population")
     sym = symbology(spec, gdf)
     density = gdf[spec.style.choropleth].to_numpy(dtype=float)
+    k, ramp = spec.style.classes, spec.style.ramp
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Numba not installed")
-        bins = mapclassify.FisherJenks(density, k=CLASSES).bins
-    assert len(sym.items) == CLASSES
+        bins = mapclassify.FisherJenks(density, k=k).bins
+    assert len(sym.items) == k
     assert sym.items[-1].label.startswith(f"{bins[-2]:,.0f} – {bins[-1]:,.0f}")
-    ranks = np.array([RAMP.index(s["fillColor"]) for s in sym.styles])
+    ranks = np.array([ramp.index(s["fillColor"]) for s in sym.styles])
     assert np.all(np.diff(ranks[np.argsort(density)]) >= 0)  # denser, never lighter
-    assert set(ranks) == set(range(CLASSES))
+    assert set(ranks) == set(range(k))
 
 
 def test_monthly_chart_draws_each_series() -> None:

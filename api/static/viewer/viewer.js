@@ -1,0 +1,180 @@
+/* bordergeo viewer: our vector tiles drawn with our MapLibre style (layers/mapstyle.py), a layer switcher,
+ * popups with the declared properties, and labels in English or Spanish. Reads its settings from the JSON
+ * in #bg-config: {style, pmtiles, bounds, lang}. Everything it loads comes from the same origin. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("bg-config").textContent);
+  const here = new URL(".", location.href).href;
+  const TEXT = {
+    en: { layers: "Layers", basemap: "Background", none: "no value", error: "The map could not be loaded: " },
+    es: { layers: "Capas", basemap: "Fondo", none: "sin valor", error: "No se pudo cargar el mapa: " },
+  };
+  const state = { lang: config.lang === "es" ? "es" : "en", map: null, style: null };
+  window.bordergeo = state;
+
+  /** An absolute URL for ``url``, keeping MapLibre's {z}/{fontstack} placeholders unescaped. */
+  function absolute(url) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+    return url.startsWith("/") ? location.origin + url : here + url;
+  }
+
+  function localise(style) {
+    if (style.glyphs) style.glyphs = absolute(style.glyphs);
+    for (const source of Object.values(style.sources)) {
+      if (source.url && source.url.startsWith("pmtiles://")) {
+        source.url = "pmtiles://" + absolute(source.url.slice("pmtiles://".length));
+      } else if (source.url) {
+        source.url = absolute(source.url);
+      }
+      if (source.tiles) source.tiles = source.tiles.map(absolute);
+    }
+    return style;
+  }
+
+  function title(meta) {
+    const parts = meta.title.split(" / ");
+    return state.lang === "es" && parts.length > 1 ? parts[1] : parts[0];
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+      "'": "&#39;" })[c]);
+  }
+
+  function formatValue(value, prop) {
+    if (value === null || value === undefined || value === "") return null;
+    let text = typeof value === "number" ? value.toLocaleString(state.lang === "es" ? "es-MX" : "en-US",
+      { maximumFractionDigits: 2 }) : String(value);
+    if (prop.unit) text += " " + prop.unit;
+    return text;
+  }
+
+  function layerIdsOf(collection) {
+    return state.style.layers.filter((l) => l.metadata && l.metadata["bordergeo:layer"] === collection)
+      .map((l) => l.id);
+  }
+
+  function collections() {
+    return state.style.metadata["bordergeo:layers"];
+  }
+
+  function setVisible(collection, visible) {
+    for (const id of layerIdsOf(collection)) {
+      state.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+    }
+  }
+
+  function buildSwitcher() {
+    const list = document.querySelector("#bg-layers ul");
+    list.textContent = "";
+    document.querySelector("#bg-layers summary").textContent = TEXT[state.lang].layers;
+    const entries = Object.entries(collections()).reverse(); // the top-most layer first
+    for (const [id, meta] of entries) {
+      if (meta.roles.includes("basemap")) continue;
+      const first = layerIdsOf(id)[0];
+      if (!first) continue;
+      const item = document.createElement("li");
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.dataset.layer = id;
+      box.checked = state.map.getLayoutProperty(first, "visibility") !== "none";
+      box.addEventListener("change", () => setVisible(id, box.checked));
+      const swatch = document.createElement("span");
+      swatch.className = "bg-swatch";
+      swatch.style.background = swatchColour(first);
+      label.append(box, swatch, document.createTextNode(title(meta)));
+      item.append(label);
+      list.append(item);
+    }
+  }
+
+  function swatchColour(layerId) {
+    const layer = state.style.layers.find((l) => l.id === layerId);
+    const paint = layer.paint || {};
+    const colour = paint["fill-color"] || paint["line-color"] || paint["circle-color"];
+    if (typeof colour === "string") return colour;
+    const found = JSON.stringify(colour).match(/#[0-9a-fA-F]{6}/g);
+    return found ? found[Math.floor(found.length / 2)] : "#888";
+  }
+
+  function setLanguage(lang) {
+    state.lang = lang;
+    document.documentElement.lang = lang;
+    for (const button of document.querySelectorAll("#bg-lang button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+    }
+    for (const layer of state.style.layers) {
+      const meta = layer.metadata && collections()[layer.metadata["bordergeo:layer"]];
+      if (!meta || !layer.metadata["bordergeo:label"] || !meta.label) continue;
+      const english = ["to-string", ["get", meta.label]];
+      const field = lang === "es" && meta.label_es ? ["to-string", ["coalesce", ["get", meta.label_es],
+        ["get", meta.label]]] : english;
+      state.map.setLayoutProperty(layer.id, "text-field", field);
+    }
+    buildSwitcher();
+  }
+
+  function popupHtml(feature) {
+    const id = feature.layer.metadata["bordergeo:layer"];
+    const meta = collections()[id];
+    const props = feature.properties;
+    const name = meta.title_field && props[meta.title_field] !== undefined ? props[meta.title_field] : id;
+    const rows = meta.properties.map((p) => [p, formatValue(props[p.name], p)]).filter(([, v]) => v !== null)
+      .map(([p, v]) => `<tr><th>${escapeHtml(p.label)}</th><td>${escapeHtml(v)}</td></tr>`).join("");
+    return `<div class="bg-popup"><strong>${escapeHtml(name)}</strong><br><small>${escapeHtml(title(meta))}</small>` +
+      `<table>${rows}</table></div>`;
+  }
+
+  function dataLayerIds() {
+    return state.style.layers.filter((l) => {
+      const id = l.metadata && l.metadata["bordergeo:layer"];
+      return id && !collections()[id].roles.includes("basemap") && !l.metadata["bordergeo:label"];
+    }).map((l) => l.id);
+  }
+
+  function onClick(event) {
+    const box = [[event.point.x - 4, event.point.y - 4], [event.point.x + 4, event.point.y + 4]];
+    const found = state.map.queryRenderedFeatures(box, { layers: dataLayerIds() });
+    if (found.length === 0) return;
+    new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(popupHtml(found[0]))
+      .addTo(state.map);
+  }
+
+  function start(style) {
+    state.style = localise(style);
+    const map = new maplibregl.Map({
+      container: "map",
+      style: state.style,
+      bounds: config.bounds,
+      fitBoundsOptions: { padding: 16 },
+      attributionControl: { compact: true },
+      maxZoom: 17,
+    });
+    state.map = map;
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+    map.on("load", () => {
+      setLanguage(state.lang);
+      map.on("click", onClick);
+      map.on("mousemove", (e) => {
+        const hit = map.queryRenderedFeatures(e.point, { layers: dataLayerIds() }).length > 0;
+        map.getCanvas().style.cursor = hit ? "pointer" : "";
+      });
+    });
+    map.on("error", (e) => console.error("map error:", e.error ? e.error.message : e));
+  }
+
+  for (const button of document.querySelectorAll("#bg-lang button")) {
+    button.addEventListener("click", () => state.map && setLanguage(button.dataset.lang));
+  }
+  if (window.innerWidth < 640) document.getElementById("bg-layers").removeAttribute("open");
+  if (config.pmtiles) window.bordergeoPMTiles.register(maplibregl);
+  fetch(absolute(config.style))
+    .then((r) => { if (!r.ok) throw new Error(`${config.style}: HTTP ${r.status}`); return r.json(); })
+    .then(start)
+    .catch((err) => {
+      console.error(err);
+      document.getElementById("bg-message").textContent = TEXT[state.lang].error + err.message;
+    });
+})();

@@ -1,0 +1,114 @@
+"""The MapLibre viewer: ``/viewer`` on the service, and the same page for a static bundle reading PMTiles.
+
+MapLibre GL JS comes from the ``maplibre`` PyPI wheel (``maplibre/srcjs``), never a CDN; labels use the
+glyph PBFs of ``api.glyphs``; the static variant reads ``bordergeo.pmtiles`` with HTTP range requests
+through our own small PMTiles reader (``static/viewer/pmtiles.js``), so any range-capable static web host
+serves it. Nothing the page loads leaves its origin.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.util import find_spec
+from pathlib import Path
+
+import orjson
+import pandas as pd
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from api import glyphs, html
+from api.dependencies import CtxDep, respond
+from api.params import HTML, check_params, negotiate, single
+from geo.errors import InvalidParameterError
+from layers import mapstyle
+from layers.classes import build_scales
+from layers.registry import default_registry
+from layers.spec import LayerSpec
+from layers.store import BuildStore
+
+router = APIRouter()
+#: found without importing the package (its __init__ pulls in widget frameworks we do not use)
+MAPLIBRE = Path(next(iter(find_spec("maplibre").submodule_search_locations or ()))) / "srcjs"  # type: ignore[union-attr]
+MAPLIBRE_FILES = ("maplibre-gl.js", "maplibre-gl.css")
+ASSETS = Path(__file__).parent / "static" / "viewer"
+ASSET_FILES = ("viewer.js", "viewer.css", "pmtiles.js")
+LANGS = ("en", "es")
+#: the map's first view when no layer has role "context": the border, Pacific to Gulf
+BORDER_BOUNDS = (-117.3, 25.8, -97.1, 32.8)
+
+
+def bounds(boxes: Mapping[str, Sequence[float]], specs: Sequence[LayerSpec]) -> list[float]:
+    """The first view: the extent (``boxes`` by layer id) of the layers with role ``context`` (the boundary)."""
+    boxes = {s.id: boxes[s.id] for s in specs if "context" in s.roles and s.id in boxes}
+    if not boxes:
+        return list(BORDER_BOUNDS)
+    found = list(boxes.values())
+    return [min(b[0] for b in found), min(b[1] for b in found), max(b[2] for b in found), max(b[3] for b in found)]
+
+
+def page(style_url: str, maplibre_url: str, assets_url: str, view: Sequence[float], lang: str = "en",
+         pmtiles: bool = False, links: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The viewer page drawing ``style_url`` (MapLibre from ``maplibre_url``, our scripts from ``assets_url``)."""
+    config = {"style": style_url, "pmtiles": pmtiles, "bounds": [list(view[:2]), list(view[2:4])], "lang": lang}
+    return html.render("viewer.html", config=config, maplibre=maplibre_url, assets=assets_url, links=list(links))
+
+
+@router.get("/viewer")
+async def viewer(c: CtxDep) -> Response:
+    """A MapLibre map of every layer from our vector tiles, drawn with our ``default`` style."""
+    check_params(c.params, ["f", "lang"])
+    negotiate(c.params, c.accept, [HTML])
+    lang = single(c.params, "lang") or "en"
+    if lang not in LANGS:
+        raise InvalidParameterError(f"lang: '{lang[:20]}' is not available; choose one of {', '.join(LANGS)}")
+    specs = [source.spec for source in c.sources.values()]
+    boxes = {cid: source.extent.bbox for cid, source in c.sources.items()}
+    links = [(f"{c.base}/?f=html", "API"), (f"{c.base}/styles", "styles"), (f"{c.base}/maps/", "maps")]
+    body = page(f"{c.base}/styles/default?f=mapbox", f"{c.base}/static/maplibre", f"{c.base}/static/viewer",
+                bounds(boxes, specs), lang, links=links)
+    return respond(body, "text/html", c)
+
+
+def write_static_viewer(out_dir: Path, build_dir: Path, pmtiles_url: str = "bordergeo.pmtiles",
+                        links: Sequence[tuple[str, str]] = ()) -> Path:
+    """Write ``viewer.html`` and ``viewer/`` (scripts, style, glyphs) into ``out_dir``, reading ``pmtiles_url``.
+
+    ``pmtiles_url`` is relative to ``viewer.html`` (or absolute); ``build_dir`` is the build whose layers
+    and classes the style draws; ``links`` are (href, text) pairs shown under the layer list. Returns the page.
+    """
+    store = BuildStore(build_dir)
+    manifest = store.manifest() or {"layers": {}}
+    registry = default_registry()
+    specs = [registry[lid] for lid in store.layer_ids(registry) if lid in manifest["layers"]]
+    assets = out_dir / "viewer"
+    glyph_dir = assets / "glyphs" / glyphs.FONT_NAME
+    glyph_dir.mkdir(parents=True, exist_ok=True)
+    for name in MAPLIBRE_FILES:
+        shutil.copyfile(MAPLIBRE / name, assets / name)
+    for name in ASSET_FILES:
+        shutil.copyfile(ASSETS / name, assets / name)
+    style = mapstyle.style_document(specs, f"pmtiles://{pmtiles_url}", build_scales(store, specs),
+                                    glyphs="viewer/glyphs/{fontstack}/{range}.pbf")
+    (assets / "style.json").write_bytes(orjson.dumps(style))
+    for start in label_ranges(store, specs):
+        (glyph_dir / f"{start}-{start + 255}.pbf").write_bytes(glyphs.glyph_pbf(start))
+    target = out_dir / "viewer.html"
+    boxes = {lid: entry["bbox"] for lid, entry in manifest["layers"].items()}
+    target.write_bytes(page("viewer/style.json", "viewer", "viewer", bounds(boxes, specs),
+                            pmtiles=True, links=links))
+    return target
+
+
+def label_ranges(store: BuildStore, specs: Sequence[LayerSpec]) -> list[int]:
+    """The glyph ranges (first code points) the labels of the build's layers need."""
+    starts = {0}
+    for spec in specs:
+        fields = [f for f in (spec.style.label, spec.style.name_es_field) if f]
+        path = store.layer_path(spec.id)
+        if not fields or not path.is_file():
+            continue
+        for column in pd.read_parquet(path, columns=fields).astype(str).to_numpy().ravel():
+            starts.update(ord(ch) >> 8 << 8 for ch in column)
+    return sorted(starts)

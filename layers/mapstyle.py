@@ -1,0 +1,206 @@
+"""MapLibre style documents (style specification v8) written only from the layers' declarations.
+
+``style_document`` is a pure function of the ``Style`` declarations, the data-driven scales the Folium
+maps read too (``layers.classes``: choropleth classes, category colours, symbol sizes) and one vector tile
+source: an XYZ template (the API's ``/tiles/WebMercatorQuad/{z}/{y}/{x}``), a TileJSON URL or a
+``pmtiles://`` URL (the static bundle). Style ``default`` draws every layer; style ``<layer id>`` draws one.
+Layers with role ``basemap`` are drawn under everything in every style; ``traffic`` layers (a point per
+port and month, stacked) start hidden.
+
+Each MapLibre layer carries ``metadata["bordergeo:layer"]`` (the collection id it draws), and the document's
+``metadata["bordergeo:layers"]`` says, per collection, what a viewer needs for a layer switcher and popups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from layers.classes import MIN_RADIUS, NO_DATA, OTHER, Scales, max_radius
+from layers.spec import LayerSpec
+
+Json = dict[str, Any]
+SOURCE = "bordergeo"
+DEFAULT = "default"
+FONT = "Roboto Regular"  # the one font stack our glyph PBFs are rendered in
+BACKGROUND = "#f3f1ec"
+MIN_FILL_OPACITY = 0.6  # as the Folium maps: points and choropleth classes must read clearly
+_ORDER = {"fill": 0, "line": 1, "circle": 2}
+
+
+def style_ids(specs: Sequence[LayerSpec]) -> list[str]:
+    """The ids of the style documents: ``default`` (every layer), then one per non-basemap layer."""
+    return [DEFAULT, *(s.id for s in specs if "basemap" not in s.roles)]
+
+
+def style_document(
+    specs: Sequence[LayerSpec],
+    source_url: str,
+    scales: Mapping[str, Scales],
+    style_id: str = DEFAULT,
+    glyphs: str | None = None,
+) -> Json:
+    """The MapLibre style ``style_id`` for the layers ``specs`` (registry order) read from ``source_url``.
+
+    Labels (symbol layers) are written only when ``glyphs`` (a ``{fontstack}/{range}`` URL template) is given.
+    KeyError when ``style_id`` is neither ``default`` nor a layer id of ``specs``.
+    """
+    if style_id not in style_ids(specs):
+        raise KeyError(style_id)
+    basemaps = [s for s in specs if "basemap" in s.roles]
+    data = [s for s in specs if "basemap" not in s.roles and style_id in (DEFAULT, s.id)]
+    drawn = [*basemaps, *sorted(data, key=_draw_rank)]
+    layers: list[Json] = [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]
+    for spec in drawn:
+        layers += _layers(spec, scales.get(spec.id, Scales()))
+    if glyphs:
+        layers += [label for spec in reversed(drawn) if (label := _label_layer(spec)) is not None]
+    doc: Json = {
+        "version": 8,
+        "name": "bordergeo" if style_id == DEFAULT else f"bordergeo: {data[0].title}",
+        "metadata": {"bordergeo:style": style_id, "bordergeo:layers": {s.id: _layer_meta(s) for s in drawn}},
+        "center": [-106.0, 31.0],
+        "zoom": 4.5,
+        "sources": {SOURCE: _source(source_url, drawn)},
+        "layers": layers,
+    }
+    if glyphs:
+        doc["glyphs"] = glyphs
+    return doc
+
+
+def _draw_rank(spec: LayerSpec) -> tuple[int, float]:
+    """Polygons under lines under points; bigger point symbols under smaller ones."""
+    rank = _ORDER[kind_of(spec)]
+    return rank, -max_radius(spec) if rank == _ORDER["circle"] else 0.0
+
+
+def kind_of(spec: LayerSpec) -> str:
+    """How the layer's geometry is drawn: ``circle``, ``line`` or ``fill``."""
+    if spec.geometry_type == "Point":
+        return "circle"
+    return "line" if "LineString" in spec.geometry_type else "fill"
+
+
+def _source(url: str, specs: Sequence[LayerSpec]) -> Json:
+    attribution = " | ".join(dict.fromkeys(s.attribution for s in specs))
+    if url.startswith("pmtiles://") or url.endswith(".json"):
+        return {"type": "vector", "url": url, "attribution": attribution}
+    return {"type": "vector", "tiles": [url], "minzoom": 0, "maxzoom": max((s.max_zoom for s in specs), default=14),
+            "attribution": attribution}
+
+
+def _layers(spec: LayerSpec, scales: Scales) -> list[Json]:
+    """The MapLibre layers drawing ``spec`` (a fill gets an outline layer too)."""
+    style = spec.style
+    kind = kind_of(spec)
+    colour = _colour(spec, scales)
+    base = _base(spec)
+    if kind == "line":
+        paint: Json = {"line-color": colour, "line-width": style.weight, "line-opacity": 0.9}
+        return [{**base, "id": spec.id, "type": "line", "paint": paint,
+                 "layout": {**base["layout"], "line-join": "round", "line-cap": "round"}}]
+    if kind == "circle":
+        return [{**base, "id": spec.id, "type": "circle", "paint": _circle_paint(spec, scales, colour),
+                 "layout": {**base["layout"], **_circle_order(scales)}}]
+    opacity = max(style.fill_opacity, MIN_FILL_OPACITY) if style.choropleth else style.fill_opacity
+    outline = style.color if style.choropleth or not style.by else colour
+    return [
+        {**base, "id": spec.id, "type": "fill", "paint": {"fill-color": colour, "fill-opacity": opacity}},
+        {**base, "id": f"{spec.id}-outline", "type": "line",
+         "paint": {"line-color": outline, "line-width": style.weight, "line-opacity": 0.9}},
+    ]
+
+
+def _base(spec: LayerSpec) -> Json:
+    hidden = "traffic" in spec.roles
+    out: Json = {"source": SOURCE, "source-layer": spec.id, "metadata": {"bordergeo:layer": spec.id},
+                 "layout": {"visibility": "none" if hidden else "visible"}}
+    if spec.min_zoom > 0:
+        out["minzoom"] = spec.min_zoom
+    return out
+
+
+def _colour(spec: LayerSpec, scales: Scales) -> Any:
+    """The feature colour: choropleth class, category, or the declared colour."""
+    style = spec.style
+    if scales.classes is not None:
+        cls = scales.classes
+        steps: list[Any] = [cls.colours[0]]
+        for start, colour in zip(cls.starts[1:], cls.colours[1:], strict=True):
+            steps += [start, colour]
+        if len(steps) == 1:
+            return ["case", ["has", cls.prop], steps[0], NO_DATA]
+        return ["case", ["has", cls.prop], ["step", ["to-number", ["get", cls.prop]], *steps], NO_DATA]
+    if style.by and scales.categories:
+        pairs = [item for value, colour in scales.categories for item in (value, colour)]
+        return ["match", ["to-string", ["get", style.by]], *pairs, OTHER]
+    return (style.fill_color or style.color) if kind_of(spec) == "fill" else style.color
+
+
+def _circle_paint(spec: LayerSpec, scales: Scales, colour: Any) -> Json:
+    style = spec.style
+    size = scales.size
+    radius: Any = style.radius
+    if size is not None:
+        radius = MIN_RADIUS if size.max_value <= 0 else [
+            "max", MIN_RADIUS,
+            ["*", size.max_radius, ["sqrt", ["/", ["max", 0, ["to-number", ["get", size.prop], 0]], size.max_value]]],
+        ]
+    return {
+        "circle-radius": radius,
+        "circle-color": style.fill_color or colour,
+        "circle-opacity": max(style.fill_opacity, MIN_FILL_OPACITY),
+        "circle-stroke-color": colour,
+        # proportional symbols overlap: a thin outline keeps the small ones visible under the big ones
+        "circle-stroke-width": min(style.weight, 1.0) if size is not None else style.weight,
+    }
+
+
+def _circle_order(scales: Scales) -> Json:
+    """Big symbols first (underneath), so the small ones on top stay clickable."""
+    if scales.size is None:
+        return {}
+    return {"circle-sort-key": ["-", 0, ["to-number", ["get", scales.size.prop], 0]]}
+
+
+def _label_layer(spec: LayerSpec) -> Json | None:
+    style = spec.style
+    if not style.label:
+        return None
+    kind = kind_of(spec)
+    layout: Json = {
+        "visibility": "none" if "traffic" in spec.roles else "visible",
+        "text-field": ["to-string", ["get", style.label]],
+        "text-font": [FONT],
+        "text-size": 12,
+        "text-max-width": 8,
+    }
+    if kind == "circle":
+        layout |= {"text-anchor": "top", "text-offset": [0, 0.7], "text-optional": True}
+    elif kind == "line":
+        layout |= {"symbol-placement": "line", "text-size": 11}
+    if style.size_by:
+        layout["symbol-sort-key"] = ["-", 0, ["to-number", ["get", style.size_by], 0]]  # biggest labelled first
+    out: Json = {"id": f"{spec.id}-label", "type": "symbol", "source": SOURCE, "source-layer": spec.id,
+                 "metadata": {"bordergeo:layer": spec.id, "bordergeo:label": True}, "layout": layout,
+                 "paint": {"text-color": "#1a1a1a", "text-halo-color": "#ffffff", "text-halo-width": 1.5}}
+    zoom = max(style.label_min_zoom, spec.min_zoom)
+    if zoom > 0:
+        out["minzoom"] = zoom
+    return out
+
+
+def _layer_meta(spec: LayerSpec) -> Json:
+    """What a viewer shows of a layer: title, attribution, popup rows, label fields (English / Spanish)."""
+    return {
+        "title": spec.title,
+        "attribution": spec.attribution,
+        "licence": spec.licence,
+        "roles": sorted(spec.roles),
+        "title_field": spec.title_field,
+        "label": spec.style.label,
+        "label_es": spec.style.name_es_field,
+        "properties": [{"name": p.name, "label": p.name.replace("_", " "), "unit": p.unit, "type": p.type}
+                       for p in spec.properties],
+    }
