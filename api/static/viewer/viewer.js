@@ -141,13 +141,26 @@
       .addTo(state.map);
   }
 
+  /** Room for the layer panel on wide screens, so the first view is not hidden under it. */
+  function viewPadding() {
+    const panel = document.getElementById("bg-layers");
+    const wide = window.innerWidth >= 900 && panel.open;
+    return { top: 16, bottom: 24, right: 16, left: wide ? panel.getBoundingClientRect().right + 8 : 16 };
+  }
+
+  /** The attribution starts folded to its (i) button: the sources of nine layers fill a phone's screen. */
+  function foldAttribution() {
+    const control = document.querySelector(".maplibregl-ctrl-attrib");
+    if (control) control.classList.remove("maplibregl-compact-show");
+  }
+
   function start(style) {
     state.style = localise(style);
     const map = new maplibregl.Map({
       container: "map",
       style: state.style,
       bounds: config.bounds,
-      fitBoundsOptions: { padding: 16 },
+      fitBoundsOptions: { padding: viewPadding() },
       attributionControl: { compact: true },
       maxZoom: 17,
     });
@@ -155,6 +168,7 @@
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     map.on("load", () => {
+      foldAttribution();
       setLanguage(state.lang);
       map.on("click", onClick);
       map.on("mousemove", (e) => {
