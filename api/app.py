@@ -13,6 +13,7 @@ from api import errors, features, routes, styles, viewer
 from api.http import ResponseCache
 from api.memory import load_sources
 from api.settings import ApiSettings, get_settings
+from layers.registry import Registry
 from layers.settings import DataSettings
 
 log = logging.getLogger("bordergeo.api")
@@ -32,14 +33,16 @@ class BorderGeoAPI(FastAPI):
                              settings.cache_bytes)
 
 
-def create_app(settings: ApiSettings | None = None, data: DataSettings | None = None) -> FastAPI:
-    """The service for the current build of ``data`` (both settings default to the environment)."""
+def create_app(settings: ApiSettings | None = None, data: DataSettings | None = None,
+               registry: Registry | None = None) -> FastAPI:
+    """The service for the current build of ``data`` (settings default to the environment, ``registry`` to
+    every declared layer)."""
     settings = settings or get_settings()
     data_settings = data or DataSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sources = load_sources(data_settings)
+        app.state.sources = load_sources(data_settings, registry)
         yield
 
     app = BorderGeoAPI(

@@ -49,6 +49,15 @@ FOLDS = ("casei", "accenti")
 _GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                   "GeometryCollection"}
 _KIND = {"string": "text", "integer": "number", "number": "number", "boolean": "boolean", "date": "date"}
+#: the parser's grammar rule names, in words
+_TOKENS = {
+    "GEOMETRY": "a geometry", "Identifier": "a property name", "Negative": "a number", "DECIMAL": "a number",
+    "Double": "a number", "UnaryNot": "NOT", "NotFlag": "NOT", "True": "TRUE", "False": "FALSE", "Null": "NULL",
+    "SingleQuotedString": "a 'text' literal", "ExpressionInParentheses": "'('", "Array": "a list",
+    "EOI": "the end of the filter", "And": "AND", "Or": "OR", "IsNullPostfix": "IS NULL",
+    **{op: "an arithmetic operator (+ - * /)" for op in ("Add", "Subtract", "Multiply", "Divide", "Modulo", "Power")},
+    **{op: "a comparison (= <> < <= > >=)" for op in ("Eq", "Gt", "GtEq", "Lt", "LtEq", "NotEq")},
+}
 _WHERE = re.compile(r"-->\s*(\d+):(\d+)")
 _EXPECTED = re.compile(r"=\s*expected (.+)")
 
@@ -83,12 +92,12 @@ def _explain(message: str, text: str) -> str:
     line, col = int(where.group(1)), int(where.group(2))
     lines = text.splitlines() or [""]
     rest = lines[line - 1][col - 1 :] if line <= len(lines) else ""
-    found = f"'{rest[:20]}'" if rest.strip() else "the end of the filter"
-    wanted = expected.group(1).strip() if expected else "something else"
-    wanted = wanted.replace("SingleQuotedString", "'text'").replace("DECIMAL", "number").replace(
-        "Identifier", "property name")
+    found = f'"{rest[:20]}"' if rest.strip() else "the end of the filter"
+    tokens = re.split(r",\s*(?:or\s+)?|\s+or\s+", expected.group(1).strip()) if expected else []
+    words = list(dict.fromkeys(_TOKENS.get(t.strip(), t.strip()) for t in tokens if t.strip()))
+    wanted = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else (words or ["something else"])[0]
     at = f"column {col}" if len(lines) == 1 else f"line {line}, column {col}"
-    return f"invalid cql2-text at {at}: found {found}, expected {wanted[:200]}"
+    return f"invalid cql2-text at {at}: found {found}, expected {wanted[:240]}"
 
 
 class _Checker:

@@ -115,3 +115,22 @@ def all_features(client: TestClient) -> dict[str, dict]:
         assert body["numberReturned"] == body["numberMatched"]
         out[cid["id"]] = body
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> DataSettings:
+    """A data directory holding the tiny synthetic build of tests/api/synthetic.py."""
+    from tests.api.synthetic import write_build
+
+    data_dir = tmp_path_factory.mktemp("tiny")
+    write_build(data_dir, "tiny-1")
+    return DataSettings(data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_data: DataSettings) -> Iterator[TestClient]:
+    """An in-process client of a fresh app serving the synthetic build (max_limit 3, to test paging)."""
+    from tests.api.synthetic import REGISTRY
+
+    with TestClient(create_app(ApiSettings(max_limit=3, cache_bytes=0), tiny_data, REGISTRY)) as tc:
+        yield tc
