@@ -36,6 +36,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build what is missing, then serve the layers (OGC API – Features) until interrupted."""
     from api.app import create_app
+    from api.server import OgcHttpToolsProtocol
     from api.settings import ApiSettings
 
     data = settings_from(args)
@@ -54,7 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("serving %s on http://%s:%d/ (%d worker%s)", data.current.resolve().name, settings.host,
              settings.port, settings.workers, "s" if settings.workers > 1 else "")
     common = {"host": settings.host, "port": settings.port, "access_log": args.access_log,
-              "log_level": "warning" if args.quiet else "info", "server_header": False}
+              "log_level": "warning" if args.quiet else "info", "server_header": False,
+              "http": OgcHttpToolsProtocol}
     if settings.workers == 1:
         uvicorn.run(create_app(settings, data), **common)
     else:

@@ -18,13 +18,15 @@ from typing import Any
 import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import error_body, error_response, wants_html
 
 log = logging.getLogger("bordergeo.api")
 Headers = list[tuple[bytes, bytes]]
 _COMPRESSIBLE = (b"json", b"text/", b"javascript", b"xml", b"csv", b"svg")
 _MIN_COMPRESS = 512
 _ENCODINGS = (b"br", b"gzip")
+#: longest path + query served (bytes); api.server refuses longer request heads before they reach the app
+MAX_URL = 16 * 1024
 
 
 @dataclass
@@ -98,6 +100,9 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         req = _Request.of(scope)
+        if len(scope.get("raw_path") or scope["path"]) + len(scope["query_string"]) > MAX_URL:
+            await self._too_long(scope, req, send)
+            return
         method = scope["method"]
         if method == "OPTIONS" and req.preflight and req.origin is not None:
             await self._preflight(req, send)
@@ -238,6 +243,15 @@ class ResponseCache:
         headers += [(b"vary", b"Origin"), (b"content-length", b"0")]
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+    async def _too_long(self, scope: Scope, req: _Request, send: Send) -> None:
+        """414 for a URL longer than MAX_URL (longer heads are refused by api.server before the app)."""
+        query = scope["query_string"].decode("latin-1")[:64]  # f=html comes early if at all; no full parse
+        response = error_response(414, "URITooLong", f"the URL exceeds {MAX_URL} bytes; send a shorter query",
+                                  as_html=wants_html(query, req.accept.decode("latin-1")))
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        await send({"type": "http.response.start", "status": 414, "headers": headers + self._cors(req)})
+        await send({"type": "http.response.body", "body": response.body})
 
     async def _passthrough(self, scope: Scope, receive: Receive, send: Send, req: _Request) -> None:
         cors = self._cors(req)

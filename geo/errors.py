@@ -1,7 +1,7 @@
 """Domain errors shared by every bordergeo package.
 
-Each error carries a one-line, actionable message; the CLI prints it and exits non-zero, the API maps it
-to an OGC exception body with the status given by ``http_status``.
+Each error carries a one-line, actionable message; the CLI prints it and exits non-zero, the API maps its
+class to an HTTP status and an OGC exception code (``api.errors``: HTTP lives in the web layer).
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 class BorderGeoError(Exception):
     """Base class of every error bordergeo raises on purpose."""
 
-    http_status = 500
-    ogc_code = "ServerError"
-
 
 class SourceError(BorderGeoError):
     """A declared source file is missing, unreadable or fails its sha256 check."""
@@ -20,9 +17,6 @@ class SourceError(BorderGeoError):
 
 class NotFoundError(BorderGeoError):
     """Something asked for by name or id does not exist."""
-
-    http_status = 404
-    ogc_code = "NotFound"
 
 
 class LayerNotFoundError(NotFoundError):
@@ -43,9 +37,6 @@ class DataDirError(BorderGeoError):
 
 class InvalidParameterError(BorderGeoError):
     """A request parameter is malformed or out of range."""
-
-    http_status = 400
-    ogc_code = "InvalidParameterValue"
 
 
 class CRSError(InvalidParameterError):
