@@ -99,7 +99,7 @@ def build(
     try:
         out = BuildStore(staging)
         entries = _build_into(out, settings, registry, to_build, carried, previous, keys)
-        _write_gpkg(out, [lid for lid in registry if lid in entries])
+        _write_gpkg(out, [registry[lid] for lid in registry if lid in entries])
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
         write_json(out.manifest_path, {"build_id": build_id, "layers": ordered})
         _render_artifacts(staging)
@@ -221,11 +221,14 @@ def _framework_files() -> list[Path]:
     return [here / name for name in ("spec.py", "validate.py", "context.py", "readers.py")] + sorted(here.glob("_*.py"))
 
 
-def _write_gpkg(out: BuildStore, layer_ids: list[str]) -> None:
+def _write_gpkg(out: BuildStore, specs: list[LayerSpec]) -> None:
     tmp = out.path / "partial.gpkg"
-    for lid in layer_ids:
-        gdf = gpd.read_parquet(out.layer_path(lid))
-        pyogrio.write_dataframe(gdf, tmp, layer=lid, driver="GPKG", append=tmp.exists())
+    for spec in specs:
+        gdf = gpd.read_parquet(out.layer_path(spec.id))
+        dates = [p.name for p in spec.properties if p.type == "date"]
+        for name in dates:  # as date objects, which GDAL's Arrow writer stores as GeoPackage DATE (not DATETIME)
+            gdf[name] = gdf[name].dt.date
+        pyogrio.write_dataframe(gdf, tmp, layer=spec.id, driver="GPKG", append=tmp.exists(), use_arrow=bool(dates))
     tmp.rename(out.gpkg_path)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo.errors import BuildError
 from geo.ops import is_rfc7946_oriented
-from layers.spec import DTYPES, ROLES, LayerSpec
+from layers.spec import DTYPES, ROLES, LayerSpec, Prop
 
 ALLOWED_GEOMS = {
     "Point": {"Point"},
@@ -36,16 +37,26 @@ def _schema_problems(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     if list(gdf.columns) != expected:
         return [*problems, f"columns {list(gdf.columns)} differ from the declared {expected}"]
     for prop in spec.properties:
-        col = gdf[prop.name]
-        if str(col.dtype) not in DTYPES[prop.type]:
-            problems.append(f"property {prop.name} has dtype {col.dtype}, declared {prop.type}")
-        if not prop.nullable and col.isna().any():
-            problems.append(f"property {prop.name} has {int(col.isna().sum())} nulls")
-        if prop.enum and not set(col.dropna()).issubset(prop.enum):
-            problems.append(f"property {prop.name} has values outside {prop.enum}")
+        problems.extend(_property_problems(prop, gdf[prop.name]))
     ids = gdf[spec.id_field]
     if ids.duplicated().any():
         problems.append(f"duplicate ids in {spec.id_field}: {sorted(ids[ids.duplicated()].astype(str))[:5]}")
+    return problems
+
+
+def _property_problems(prop: Prop, col: pd.Series) -> list[str]:
+    problems = []
+    if str(col.dtype) not in DTYPES[prop.type]:
+        return [f"property {prop.name} has dtype {col.dtype}, declared {prop.type}"]
+    if not prop.nullable and col.isna().any():
+        problems.append(f"property {prop.name} has {int(col.isna().sum())} nulls")
+    if prop.enum and not set(col.dropna()).issubset(prop.enum):
+        problems.append(f"property {prop.name} has values outside {prop.enum}")
+    if prop.type == "date" and pd.api.types.is_datetime64_any_dtype(col):
+        values = col.dropna()
+        # a date is a whole day: a time of day would shift it, or split it, in other clients
+        if (values != values.dt.normalize()).any():
+            problems.append(f"date property {prop.name} has values that are not at midnight")
     return problems
 
 

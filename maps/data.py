@@ -35,6 +35,10 @@ class Layer:
         return links
 
 
+#: roles of layers that feed charts rather than being drawn (the per-port, per-month traffic)
+NOT_DRAWN = frozenset({"traffic"})
+
+
 @dataclass(frozen=True)
 class Build:
     """The built layers of a build directory, in registry order."""
@@ -51,6 +55,15 @@ class Build:
     def get(self, layer_id: str) -> Layer | None:
         """The layer ``layer_id`` if it is built."""
         return self.layers.get(layer_id)
+
+    @property
+    def map_layers(self) -> dict[str, Layer]:
+        """The built layers drawn on maps (registry order): all but those with a role in ``NOT_DRAWN``."""
+        return {lid: layer for lid, layer in self.layers.items() if not layer.spec.roles & NOT_DRAWN}
+
+    def with_role(self, role: str) -> list[Layer]:
+        """The built layers declaring ``role`` (e.g. "traffic"), in registry order."""
+        return [layer for layer in self.layers.values() if role in layer.spec.roles]
 
 
 def built_ids(build_dir: Path, registry: Registry) -> list[str]:

@@ -7,6 +7,7 @@ simplified once, so neighbouring counties keep meeting exactly (no slivers, no g
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any
 
@@ -51,6 +52,8 @@ def json_value(value: Any) -> Any:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, pd.Timestamp | datetime.date):  # dates are written as "YYYY-MM-DD"
+        return value.strftime("%Y-%m-%d")
     return value
 
 

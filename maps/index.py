@@ -44,7 +44,7 @@ def index_html(build: Build, port_pages: list[tuple[str, str]]) -> str:
     layer_rows = "\n".join(
         f'<tr><td><a href="layer-{escape(lid)}.html">{escape(layer.spec.title)}</a></td>'
         f"<td>{len(layer.gdf):,}</td><td>{escape(layer.spec.description)}</td></tr>"
-        for lid, layer in build.layers.items()
+        for lid, layer in build.map_layers.items()
     )
     return _PAGE.format(
         build=escape(build.label),

@@ -80,7 +80,7 @@ def feature_link(build: Build, layer_id: str) -> tuple[str | None, str]:
 def overview_page(build: Build, basemap: bool = True) -> str:
     """Every built layer in one map, with a layer control, legends and attribution."""
     m = new_map(basemap)
-    layers = drawing_order(build.layers.values())
+    layers = drawing_order(build.map_layers.values())
     choropleth = any(is_choropleth(layer) for layer in layers)
     feature_layers = []
     for layer in layers:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,7 +34,6 @@ PORT_TOLERANCE = 0.0005  # ~50 m: port pages are zoomed in
 MIN_VIEW_DEG = 0.05  # the view spans at least ±5 km around the port
 #: chart panels: label -> BTS measures summed (``layers.ports`` property stems)
 CHARTED = {"people": ports_layer.PEOPLE, "personal vehicles": ("personal_vehicles",), "trucks": ("trucks",)}
-TRAFFIC_CSV = Path("sources/bts/border_crossing_entry_data_us_mexico.csv")  # relative to the data dir
 
 Bounds = tuple[float, float, float, float]
 
@@ -94,7 +92,7 @@ def port_page(ctx: Context, ports: Layer, pos: int, traffic: Mapping[str, pd.Ser
     port_id, name = row[spec.id_field], row[spec.title_field or spec.id_field]
     shown: list[FeatureLayer] = []
     bounds: list[Bounds] = [point.buffer(MIN_VIEW_DEG).bounds]
-    for layer in drawing_order(ctx.build.layers.values()):
+    for layer in drawing_order(ctx.build.map_layers.values()):
         if layer.id == PORTS:
             continue
         part = _context_layer(ctx, layer, port_id, point)
@@ -156,18 +154,27 @@ def _panel(name: str, port_id: str, traffic: Mapping[str, pd.Series]) -> str:
 
 
 def monthly_traffic(build: Build) -> dict[str, dict[str, pd.Series]]:
-    """Per port id, the monthly series charted on its page ({} when the BTS file is not fetched)."""
-    csv = build.path.parent.parent / TRAFFIC_CSV  # <data_dir>/builds/<id> -> <data_dir>
-    if not csv.is_file():
-        log.warning("maps: %s not found; port pages have no traffic chart", csv)
+    """Per port id, the monthly series charted on its page, read from the build's traffic layer ({} without one).
+
+    The traffic layer (role "traffic") holds one row per port and month with the BTS measures as columns; a
+    port's series start at its first month with any traffic (earlier months are zeros before it opened).
+    """
+    found = build.with_role("traffic")
+    ports = build.get(PORTS)
+    if not found or ports is None:
+        log.warning("maps: no traffic layer in %s; port pages have no traffic chart", build.path)
         return {}
-    table = ports_layer.monthly_traffic(csv)
-    wide = table.pivot_table(index=["port_code", "month"], columns="measure", values="value", aggfunc="sum",
-                             fill_value=0)
-    panels = pd.DataFrame({label: wide[[m for m in measures if m in wide.columns]].sum(axis=1)
-                           for label, measures in CHARTED.items()})
+    traffic = found[0]
+    key, month = ports.spec.id_field, traffic.spec.temporal or "month"
+    gdf = traffic.gdf.sort_values([key, month])
+    panels = pd.DataFrame({label: gdf[list(measures)].sum(axis=1) for label, measures in CHARTED.items()})
+    panels.index = pd.MultiIndex.from_arrays([gdf[key].astype(str), pd.DatetimeIndex(gdf[month])])
     out: dict[str, dict[str, pd.Series]] = {}
-    for code, rows in panels.groupby(level="port_code"):
-        rows = rows.droplevel("port_code")
+    for code, rows in panels.groupby(level=0):
+        rows = rows.droplevel(0)
+        active = rows.sum(axis=1).to_numpy() > 0
+        if not active.any():
+            continue
+        rows = rows.iloc[int(active.argmax()):]
         out[str(code)] = {label: rows[label] for label in CHARTED if rows[label].sum() > 0}
     return out

@@ -32,7 +32,7 @@ class RenderResult:
 def render_pages(build: Build, out_dir: Path, basemap: bool = True) -> list[str]:
     """Write index.html, overview.html, layer-<id>.html, port-<code>.html and assets/ into ``out_dir``."""
     pages: dict[str, str] = {"overview.html": overview_page(build, basemap)}
-    for lid, layer in build.layers.items():
+    for lid, layer in build.map_layers.items():
         pages[f"layer-{lid}.html"] = layer_page(build, layer, basemap)
     ports = port_pages(build, basemap)
     pages.update({p.file: p.html for p in ports})

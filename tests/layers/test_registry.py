@@ -10,10 +10,19 @@ from geo.errors import LayerNotFoundError, NotFoundError
 from layers.registry import Registry, default_registry
 
 
-def test_default_registry_lists_the_nine_layers_in_order() -> None:
+def test_default_registry_lists_the_layers_in_order() -> None:
     assert list(default_registry()) == [
-        "boundary", "ports", "crossings", "border-region", "population", "cities", "watersheds", "rivers", "reservoirs",
+        "boundary", "ports", "crossings", "port-traffic", "border-region", "population", "cities", "watersheds",
+        "rivers", "reservoirs",
     ]
+
+
+def test_with_role_finds_layers_by_role_not_id() -> None:
+    base = default_registry()
+    assert [s.id for s in base.with_role("traffic")] == ["port-traffic"]
+    assert base.with_role("no-such-role") == []
+    tagged = base.register(replace(base["rivers"], roles=frozenset({"traffic", "basemap"})))
+    assert [s.id for s in tagged.with_role("traffic")] == ["port-traffic", "rivers"]
 
 
 def test_unknown_layer_is_a_404_domain_error() -> None:
