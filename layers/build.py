@@ -14,6 +14,7 @@ that fails or is killed leaves ``current`` untouched; its staging directory is r
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import inspect
 import logging
 import os
@@ -42,6 +43,8 @@ from layers.validate import validate
 
 __all__ = ["GPKG", "MANIFEST", "BuildResult", "build", "load_manifest"]
 log = logging.getLogger("bordergeo.build")
+ARTIFACTS = "artifacts"  # manifest key: input key of each artifact
+>>>>>>> 8e1705f (Artifacts get input keys of their own (GeoPackage, maps): a change to maps/ re-renders the maps on the next build; test that a copy of builds/<id>/ alone serves the API and renders the traffic charts)
 KEEP_BUILDS = 2
 
 
@@ -53,11 +56,13 @@ class BuildResult:
     built: tuple[str, ...]
     reused: tuple[str, ...]
     seconds: float
+    #: artifacts (the GeoPackage, the maps, ...) made anew because their input key changed
+    rendered: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
         """True when a new build was published."""
-        return bool(self.built)
+        return bool(self.built or self.rendered)
 
 
 def load_manifest(settings: DataSettings) -> dict[str, Any] | None:
@@ -88,7 +93,10 @@ def build(
     order = registry.with_dependencies(wanted + stale)
     to_build = [lid for lid in order if previous.get(lid, {}).get("input_key") != keys[lid]]
     carried = [lid for lid in registry if lid in previous and lid not in to_build]
-    if not to_build:
+    artifact_keys = _artifact_keys(keys, [lid for lid in registry if lid in carried or lid in to_build])
+    done = current.get(ARTIFACTS, {})
+    stale_artifacts = [a for a, key in artifact_keys.items() if done.get(a, {}).get("input_key") != key]
+    if not to_build and not stale_artifacts:
         log.info("build: all %d layers up to date (%s)", len(carried), settings.current.resolve().name)
         return BuildResult(settings.current.resolve(), (), tuple(carried), time.perf_counter() - started)
 
@@ -99,9 +107,14 @@ def build(
     try:
         out = BuildStore(staging)
         entries = _build_into(out, settings, registry, to_build, carried, previous, keys)
-        _write_gpkg(out, [registry[lid] for lid in registry if lid in entries])
+        if GPKG in stale_artifacts:
+            _write_gpkg(out, [registry[lid] for lid in registry if lid in entries])
+        else:  # same layers, same writer: the current GeoPackage is this build's
+            os.link(settings.current / GPKG, out.gpkg_path)
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
-        write_json(out.manifest_path, {"build_id": build_id, "layers": ordered})
+        artifacts = {a: {"input_key": key} for a, key in artifact_keys.items()}
+        write_json(out.manifest_path, {"build_id": build_id, "layers": ordered, ARTIFACTS: artifacts})
+>>>>>>> 8e1705f (Artifacts get input keys of their own (GeoPackage, maps): a change to maps/ re-renders the maps on the next build; test that a copy of builds/<id>/ alone serves the API and renders the traffic charts)
         _render_artifacts(staging)
         final = settings.builds_dir / build_id
         staging.rename(final)
@@ -112,7 +125,7 @@ def build(
     _prune(settings)
     seconds = time.perf_counter() - started
     log.info("build: published %s (%d built, %d reused) in %.1f s", build_id, len(to_build), len(carried), seconds)
-    return BuildResult(final, tuple(to_build), tuple(carried), seconds)
+    return BuildResult(final, tuple(to_build), tuple(carried), seconds, tuple(stale_artifacts))
 
 
 def _build_into(
@@ -204,6 +217,36 @@ def _input_keys(registry: Registry, settings: DataSettings) -> dict[str, str]:
             h.update(keys[dep].encode())
         keys[lid] = h.hexdigest()
     return keys
+
+
+def _artifact_keys(layer_keys: dict[str, str], layer_ids: list[str]) -> dict[str, str]:
+    """Per artifact (the GeoPackage, each ``bordergeo.artifacts`` renderer), a hash of its layers and its code.
+
+    A renderer's code is every file of the package its entry point lives in (modules, templates, static
+    assets), so editing e.g. ``maps/`` re-renders the maps on the next build even when no layer changed.
+    """
+    layers = hashlib.sha256()
+    for lid in layer_ids:
+        layers.update(f"{lid}={layer_keys[lid]};".encode())
+    gpkg = layers.copy()
+    gpkg.update(Path(__file__).read_bytes())  # the GeoPackage writer lives here
+    keys = {GPKG: gpkg.hexdigest()}
+    for ep in entry_points(group="bordergeo.artifacts"):
+        h = layers.copy()
+        for path in artifact_code_files(ep.module):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        keys[ep.name] = h.hexdigest()
+    return keys
+
+
+def artifact_code_files(module: str) -> list[Path]:
+    """Every file of the top-level package that ``module`` belongs to, in a stable order."""
+    found = importlib.util.find_spec(module.split(".")[0])
+    if found is None or found.origin is None:
+        raise BuildError(f"artifact renderer {module} is not importable: reinstall bordergeo")
+    root = Path(found.origin).parent
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _source_stamp(path: Path) -> bytes:

@@ -43,7 +43,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build the named layers (all by default) and publish them."""
     settings = settings_from(args)
     result = build(settings, args.layers or None)
-    print(f"build {result.path.name}: {len(result.built)} built, {len(result.reused)} reused, "
+    rendered = f", re-rendered {', '.join(result.rendered)}" if result.rendered and not result.built else ""
+    print(f"build {result.path.name}: {len(result.built)} built, {len(result.reused)} reused{rendered}, "
           f"{result.seconds:.1f} s")
     return 0
 

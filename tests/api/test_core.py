@@ -6,6 +6,7 @@ from datetime import datetime
 
 import httpx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -27,6 +28,8 @@ def same_value(served: object, stored: object) -> bool:
         return served is None
     if isinstance(stored, float | np.floating):
         return served == pytest.approx(float(stored), rel=1e-15)
+    if isinstance(stored, pd.Timestamp):  # a declared date: served as "YYYY-MM-DD"
+        return served == f"{stored:%Y-%m-%d}" and stored == stored.normalize()
     return served == stored
 
 

@@ -72,6 +72,32 @@ def test_second_build_with_nothing_changed_is_fast_and_publishes_nothing(data_se
     assert settings.current.resolve() == before
 
 
+def test_a_change_to_the_maps_code_re_renders_the_maps_and_nothing_else(
+    data_settings, tmp_path, monkeypatch
+) -> None:
+    import maps.ports
+    from layers import build as build_module
+
+    assert Path(maps.ports.__file__) in build_module.artifact_code_files("maps.artifact")
+    settings = clone(data_settings, tmp_path)
+    code = tmp_path / "maps_extra.py"  # stands for a file of the maps package being edited
+    code.write_text("COLOUR = 'red'\n")
+    real = build_module.artifact_code_files
+    monkeypatch.setattr(build_module, "artifact_code_files", lambda module: [*real(module), code])
+    assert build(settings).rendered == ("maps",)  # the renderer's code changed: maps only
+    before = settings.current.resolve()
+    assert not build(settings).changed and settings.current.resolve() == before
+    code.write_text("COLOUR = 'blue'\n")
+    result = build(settings)
+    after = settings.current.resolve()
+    assert result.changed and result.built == () and result.rendered == ("maps",) and after != before
+    assert set(result.reused) == set(load_manifest(settings)["layers"])
+    for name in ("boundary.parquet", "port-traffic.parquet", GPKG):  # layers and GeoPackage hard-linked, not rewritten
+        assert (after / name).stat().st_ino == (before / name).stat().st_ino, name
+    assert (after / "maps" / "index.html").stat().st_mtime_ns > (before / "maps" / "index.html").stat().st_mtime_ns
+    assert load_manifest(settings)["artifacts"]["maps"]["input_key"] != ""
+
+
 def test_changed_source_rebuilds_only_what_depends_on_it(data_settings, tmp_path) -> None:
     settings = clone(data_settings, tmp_path)
     wswc = settings.sources_dir / "wswc/PecosRiverBasin.cs"
