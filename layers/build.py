@@ -44,7 +44,6 @@ from layers.validate import validate
 __all__ = ["GPKG", "MANIFEST", "BuildResult", "build", "load_manifest"]
 log = logging.getLogger("bordergeo.build")
 ARTIFACTS = "artifacts"  # manifest key: input key of each artifact
->>>>>>> 8e1705f (Artifacts get input keys of their own (GeoPackage, maps): a change to maps/ re-renders the maps on the next build; test that a copy of builds/<id>/ alone serves the API and renders the traffic charts)
 KEEP_BUILDS = 2
 
 
@@ -114,7 +113,6 @@ def build(
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
         artifacts = {a: {"input_key": key} for a, key in artifact_keys.items()}
         write_json(out.manifest_path, {"build_id": build_id, "layers": ordered, ARTIFACTS: artifacts})
->>>>>>> 8e1705f (Artifacts get input keys of their own (GeoPackage, maps): a change to maps/ re-renders the maps on the next build; test that a copy of builds/<id>/ alone serves the API and renders the traffic charts)
         _render_artifacts(staging)
         final = settings.builds_dir / build_id
         staging.rename(final)
