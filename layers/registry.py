@@ -68,11 +68,14 @@ def default_registry() -> Registry:
         cities,
         crossings,
         population,
+        port_traffic,
         ports,
         reservoirs,
         rivers,
         watersheds,
     )
 
-    modules = (boundary, ports, crossings, border_region, population, cities, watersheds, rivers, reservoirs)
+    modules = (
+        boundary, ports, crossings, port_traffic, border_region, population, cities, watersheds, rivers, reservoirs,
+    )
     return Registry(tuple(m.SPEC for m in modules))
