@@ -3,11 +3,13 @@
 #   python3-qgis qgis-providers  QGIS 3.22 for tests/api/test_qgis.py (run by /usr/bin/python3)
 #   gdal-bin                     ogrinfo (GDAL 3.6), for looking at the service by hand
 #   chromium chromium-driver     headless browser for the HTML/map tests
+#   postgresql-15-postgis-3      PostgreSQL 15 + PostGIS 3.3 for the PostGIS backend tests and benchmark
+#                                (a throwaway cluster per test session, tests/pgcluster.py; never a service)
 #   wrk                          HTTP load generator for benchmarks/bench_ogc.py (it falls back to a
 #                                slower Python client without it)
 # Needs root (or sudo) and the Debian package mirror; ~1.2 GB and ~2-3 min on a fresh machine.
 set -eu
-PACKAGES="python3-qgis qgis-providers gdal-bin chromium chromium-driver wrk"
+PACKAGES="python3-qgis qgis-providers gdal-bin chromium chromium-driver wrk postgresql-15-postgis-3"
 missing=""
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -7,14 +7,18 @@ incremental, so a reused directory costs a few seconds); by default a fresh temp
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
 from layers.build import build, load_manifest
+from layers.pgload import load as load_postgis
 from layers.settings import DataSettings
 from layers.sources import fetch
+from tests import pgcluster
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("BORDERGEO_MIRROR", REPO.parent / "shared" / "data" / "sources"))
@@ -58,3 +62,28 @@ def layer(data_settings: DataSettings):
         return cache[layer_id].copy()
 
     return load
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pgcluster.Cluster]:
+    """A throwaway PostgreSQL 15 + PostGIS 3 cluster on 127.0.0.1, stopped at the end even on failure."""
+    cluster = pgcluster.start()
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:  # a terminated test run still unwinds the fixtures (and stops PostgreSQL)
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield cluster
+    finally:
+        pgcluster.stop(cluster)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(postgres: pgcluster.Cluster, data_settings: DataSettings) -> str:
+    """DSN of the cluster's database with the session build loaded into it (``bordergeo load-postgis``)."""
+    load_postgis(postgres.dsn, data_settings)
+    return postgres.dsn
