@@ -5,9 +5,10 @@ Layout in the database (the contract ``api``'s PostGIS source reads)::
     bordergeo.builds (schema_name, build_id, loaded_at)     every loaded build
     bordergeo.current (schema_name, build_id, switched_at)  one row: the build being served
     bordergeo_<build id>.<layer id>                         one table per layer: ``_ord`` (storage order),
-                                                            the declared properties as typed columns, ``geom``
+                                                            the declared properties as typed columns, ``geom``,
+                                                            ``_feature`` (its GeoJSON Feature, CRS84, as bytes)
     bordergeo_<build id>._layers (layer_id, position, entry)  the manifest, one row per layer
-    bordergeo_<build id>._build (build_id, manifest)          the whole manifest
+    bordergeo_<build id>._build (build_id, built_at, manifest)  the whole manifest
 
 A load is one transaction: it creates the schema, copies the features (binary COPY), adds the primary key
 on the feature id and a GIST index on the geometry, writes the manifest and repoints ``bordergeo.current``.
@@ -23,7 +24,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ SCHEMA_PREFIX = "bordergeo_"
 NOTIFY_CHANNEL = "bordergeo_build"
 GEOMETRY_COLUMN = "geom"
 ORDER_COLUMN = "_ord"
+#: the default GeoJSON of each feature, written once at load (an items page is then a join of ready bytes)
+FEATURE_COLUMN = "_feature"
 KEEP_BUILDS = 2
 SRID = 4326
 #: declared property type -> column type; text sorts and compares by code point, as Python does
@@ -85,7 +88,7 @@ def schema_for(build_id: str) -> str:
 
 def table_ddl(schema: str, spec: LayerSpec) -> str:
     """CREATE TABLE for the layer ``spec`` in ``schema`` (typed columns from the declaration)."""
-    reserved = {GEOMETRY_COLUMN, ORDER_COLUMN}
+    reserved = {GEOMETRY_COLUMN, ORDER_COLUMN, FEATURE_COLUMN}
     columns = [f"{ORDER_COLUMN} integer NOT NULL"]
     for prop in spec.properties:
         if prop.name in reserved:
@@ -93,6 +96,7 @@ def table_ddl(schema: str, spec: LayerSpec) -> str:
         null = "" if prop.nullable else " NOT NULL"
         columns.append(f"{quote_ident(prop.name)} {SQL_TYPES[prop.type]}{null}")
     columns.append(f"{GEOMETRY_COLUMN} geometry(Geometry, {SRID}) NOT NULL")
+    columns.append(f"{FEATURE_COLUMN} bytea NOT NULL")
     return f"CREATE TABLE {quote_ident(schema)}.{quote_ident(spec.id)} ({', '.join(columns)})"
 
 
@@ -126,7 +130,7 @@ async def load_async(dsn: str, data: DataSettings, registry: Registry | None = N
                 await conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
                 for spec, path in layers:
                     features[spec.id] = await _load_layer(conn, schema, spec, path)
-                await _write_manifest(conn, schema, manifest, [s.id for s, _ in layers])
+                await _write_manifest(conn, schema, manifest, [s.id for s, _ in layers], _published(build_dir))
                 await conn.execute(f"INSERT INTO {POINTER_SCHEMA}.builds (schema_name, build_id) VALUES ($1, $2)",
                                    schema, build_id)
             await _switch(conn, schema, build_id)
@@ -179,6 +183,11 @@ def _layers(manifest: dict[str, Any], registry: Registry, build_dir: Path) -> li
     return out
 
 
+def _published(build_dir: Path) -> datetime:
+    """When the build was published (its manifest's mtime, as the in-memory backend dates it)."""
+    return datetime.fromtimestamp((build_dir / "manifest.json").stat().st_mtime, UTC).replace(microsecond=0)
+
+
 async def _ensure_pointer_tables(conn: asyncpg.Connection) -> None:
     await conn.execute(f"""
         CREATE SCHEMA IF NOT EXISTS {POINTER_SCHEMA};
@@ -212,10 +221,14 @@ async def _load_layer(conn: asyncpg.Connection, schema: str, spec: LayerSpec, pa
     await conn.execute(table_ddl(schema, spec))
     names = spec.property_names
     columns = [[_value(v) for v in _python_values(gdf[n])] for n in names]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else \
+        [{} for _ in range(len(gdf))]
     geoms = shapely.to_wkb(shapely.set_srid(gdf.geometry.values, SRID), include_srid=True)
-    records = [(i, *row, bytes(g)) for i, (*row, g) in enumerate(zip(*columns, geoms, strict=True))]
+    texts = shapely.to_geojson(gdf.geometry.values)
+    records = [(i, *props.values(), bytes(wkb), feature_json(props[spec.id_field], props, text.encode()))
+               for i, (props, wkb, text) in enumerate(zip(rows, geoms, texts, strict=True))]
     await conn.copy_records_to_table(spec.id, schema_name=schema, records=records,
-                                     columns=[ORDER_COLUMN, *names, GEOMETRY_COLUMN])
+                                     columns=[ORDER_COLUMN, *names, GEOMETRY_COLUMN, FEATURE_COLUMN])
     await conn.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({quote_ident(spec.id_field)})")
     await conn.execute(f"CREATE UNIQUE INDEX ON {table} ({ORDER_COLUMN})")
     await conn.execute(f"CREATE INDEX ON {table} USING gist ({GEOMETRY_COLUMN})")
@@ -224,6 +237,12 @@ async def _load_layer(conn: asyncpg.Connection, schema: str, spec: LayerSpec, pa
         await conn.execute(f"CREATE INDEX ON {table} ({quote_ident(temporal)})")
     await conn.execute(f"ANALYZE {table}")
     return len(records)
+
+
+def feature_json(fid: Any, props: dict[str, Any], geometry: bytes) -> bytes:
+    """The GeoJSON Feature the in-memory backend writes (dates as YYYY-MM-DD, declared property order)."""
+    return b'{"type":"Feature","id":%b,"geometry":%b,"properties":%b}' % (orjson.dumps(fid), geometry,
+                                                                           orjson.dumps(props))
 
 
 def _python_values(series: pd.Series) -> list[Any]:
@@ -236,10 +255,12 @@ def _value(v: Any) -> Any:
     return v.date() if isinstance(v, datetime) else v
 
 
-async def _write_manifest(conn: asyncpg.Connection, schema: str, manifest: dict[str, Any], ids: list[str]) -> None:
+async def _write_manifest(conn: asyncpg.Connection, schema: str, manifest: dict[str, Any], ids: list[str],
+                          built_at: datetime) -> None:
     s = quote_ident(schema)
-    await conn.execute(f"CREATE TABLE {s}._build (build_id text PRIMARY KEY, manifest jsonb NOT NULL)")
-    await conn.execute(f"INSERT INTO {s}._build VALUES ($1, $2::jsonb)", str(manifest["build_id"]),
+    await conn.execute(f"CREATE TABLE {s}._build (build_id text PRIMARY KEY, built_at timestamptz NOT NULL, "
+                       "manifest jsonb NOT NULL)")
+    await conn.execute(f"INSERT INTO {s}._build VALUES ($1, $2, $3::jsonb)", str(manifest["build_id"]), built_at,
                        orjson.dumps(manifest).decode())
     await conn.execute(f"CREATE TABLE {s}._layers (layer_id text PRIMARY KEY, position integer NOT NULL, "
                        "entry jsonb NOT NULL)")
