@@ -13,6 +13,7 @@ from api import errors, features, routes, styles, viewer
 from api.http import ResponseCache
 from api.memory import load_sources
 from api.settings import ApiSettings, get_settings
+from api.source import Sources
 from layers.registry import Registry
 from layers.settings import DataSettings
 
@@ -42,8 +43,17 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sources = load_sources(data_settings, registry)
-        yield
+        if settings.backend is None:
+            app.state.sources = load_sources(data_settings, registry)
+            yield
+            return
+        from api.pgserve import serving  # asyncpg only when a database is the backend
+
+        def install(sources: Sources) -> None:
+            app.state.sources = sources  # replaced whole: a request keeps the build it started with
+
+        async with serving(settings.backend, install, settings.backend_poll_seconds, registry):
+            yield
 
     app = BorderGeoAPI(
         title="bordergeo",

@@ -1,4 +1,4 @@
-"""The ``bordergeo serve`` command: build what is missing, then serve the layers with uvicorn."""
+"""The ``bordergeo serve`` command: build what is missing (or use a PostGIS database), then serve with uvicorn."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
     p.add_argument("--no-build", action="store_true", help="serve the current build as it is")
+    p.add_argument("--backend", metavar="DSN",
+                   help="postgresql://... : serve the build `bordergeo load-postgis` loaded into that database "
+                        "(nothing is built locally; env BORDERGEO_BACKEND)")
     p.add_argument("--access-log", action="store_true", help="log every request (costs throughput)")
     p.set_defaults(func=cmd_serve)
 
@@ -40,19 +43,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.settings import ApiSettings
 
     data = settings_from(args)
-    overrides = {k: getattr(args, k) for k in ("host", "port", "workers") if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in ("host", "port", "workers", "backend") if getattr(args, k) is not None}
     try:
         settings = ApiSettings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InvalidParameterError(f"--{err['loc'][0]}: {err['msg']}") from None
-    if not args.no_build:
-        ensure_built(data)
-    elif load_manifest(data) is None:
-        raise BuildError(f"no build in {data.data_dir}: run without --no-build, or `bordergeo build`")
-    # worker processes read their settings from the environment
-    os.environ["BORDERGEO_DATA_DIR"] = str(data.data_dir.resolve())
-    log.info("serving %s on http://%s:%d/ (%d worker%s)", data.current.resolve().name, settings.host,
+    if settings.backend is not None:
+        served = _check_backend(settings.backend)
+        os.environ["BORDERGEO_BACKEND"] = settings.backend  # worker processes read their settings from the env
+    else:
+        if not args.no_build:
+            ensure_built(data)
+        elif load_manifest(data) is None:
+            raise BuildError(f"no build in {data.data_dir}: run without --no-build, or `bordergeo build`")
+        os.environ["BORDERGEO_DATA_DIR"] = str(data.data_dir.resolve())
+        served = data.current.resolve().name
+    log.info("serving %s on http://%s:%d/ (%d worker%s)", served, settings.host,
              settings.port, settings.workers, "s" if settings.workers > 1 else "")
     common = {"host": settings.host, "port": settings.port, "access_log": args.access_log,
               "log_level": "warning" if args.quiet else "info", "server_header": False,
@@ -62,6 +69,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run("api.app:app_from_env", factory=True, workers=settings.workers, **common)
     return 0
+
+
+def _check_backend(dsn: str) -> str:
+    """The build the database serves; a one-line DatabaseError before uvicorn starts when there is none."""
+    import asyncio
+
+    from api.pgserve import describe_backend
+
+    return asyncio.run(describe_backend(dsn))
 
 
 def ensure_built(data: DataSettings) -> None:

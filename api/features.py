@@ -37,20 +37,20 @@ class ItemsFormat:
 
 
 async def _geojson(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
-    matched, features = src.features(sel, out)
+    matched, features = await src.features(sel, out)
     links = page_links(c, src, sel, matched, len(features))
     body = encoders.feature_collection(features, matched, links, c.sources.time_stamp)
     return respond(body, media, c, {"Content-Crs": out.crs.header})
 
 
 async def _csv(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
-    _, records = src.records(sel, out)
+    _, records = await src.records(sel, out)
     names = out.properties if out.properties is not None else src.spec.property_names
     return respond(encoders.to_csv(records, names, out.geometry), media, c, {"Content-Crs": out.crs.header})
 
 
 async def _html(c: Ctx, src: FeatureSource, sel: Selection, out: Output, media: str) -> Response:
-    matched, records = src.records(sel, replace(out, geometry=False))
+    matched, records = await src.records(sel, replace(out, geometry=False))
     links = page_links(c, src, sel, matched, len(records))
     html_links = [link(c.self_url(f="csv"), "alternate", "text/csv", "CSV"),
                   *[lk for lk in links if lk["rel"] in ("next", "prev")]]
@@ -70,7 +70,7 @@ def _download(name: str) -> Encode:
         key = ("download", src.spec.id, name, out)
         body: bytes | None = c.sources.memo.get(key) if whole else None
         if body is None:
-            frame = src.frame(sel.unpaged(), out)
+            frame = await src.frame(sel.unpaged(), out)
             body = await anyio.to_thread.run_sync(encoders.write_frame, frame, name, src.spec)
             if whole:
                 c.sources.memo[key] = body
@@ -126,7 +126,7 @@ def page_links(c: Ctx, src: FeatureSource, sel: Selection, matched: int, returne
 async def item(collection_id: str, feature_id: str, c: CtxDep) -> Response:
     """One feature, by the value of its layer's id field."""
     src = c.sources.get_source(collection_id)
-    record = src.record(feature_id, Output(geometry=False))  # 404 before parameter errors, as before
+    record = await src.record(feature_id, Output(geometry=False))  # 404 before parameter errors, as before
     check(c.params, ITEM)
     fmt, media = negotiate(c.params, c.accept, [GEOJSON, HTML])
     out = output(parse(c.params, ITEM, ParamEnv(c.settings, src.spec)))
@@ -143,5 +143,5 @@ async def item(collection_id: str, feature_id: str, c: CtxDep) -> Response:
     links = [link(c.self_url(), "self", "application/geo+json", "this feature"),
              link(c.self_url(f="html"), "alternate", "text/html", "this feature as HTML"),
              link(f"{c.base}/collections/{cid}", "collection", "application/json", src.spec.title)]
-    feature = src.feature(feature_id, out)
+    feature = await src.feature(feature_id, out)
     return respond(encoders.single_feature(feature, links), media, c, {"Content-Crs": out.crs.header})

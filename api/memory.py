@@ -93,31 +93,31 @@ class MemorySource:
         end = None if sel.limit is None else sel.offset + sel.limit
         return len(positions), list(positions[sel.offset : end])
 
-    def count(self, sel: Selection) -> int:
+    async def count(self, sel: Selection) -> int:
         """Number of features ``sel`` matches."""
         if not sel.selects:
             return len(self)
         return len(self.positions(replace(sel, sortby=())))
 
-    def features(self, sel: Selection, out: Output) -> tuple[int, list[bytes]]:
+    async def features(self, sel: Selection, out: Output) -> tuple[int, list[bytes]]:
         """(matched, the page's GeoJSON features)."""
         matched, page = self._page(sel)
         return matched, self.features_json(page, out)
 
-    def records(self, sel: Selection, out: Output) -> tuple[int, list[Record]]:
+    async def records(self, sel: Selection, out: Output) -> tuple[int, list[Record]]:
         """(matched, the page as records)."""
         matched, page = self._page(sel)
         return matched, self._records(page, out)
 
-    def feature(self, feature_id: str, out: Output) -> bytes:
+    async def feature(self, feature_id: str, out: Output) -> bytes:
         """One GeoJSON feature by id."""
         return self.features_json([self.locate(feature_id)], out)[0]
 
-    def record(self, feature_id: str, out: Output) -> Record:
+    async def record(self, feature_id: str, out: Output) -> Record:
         """One feature by id as a record."""
         return self._records([self.locate(feature_id)], out)[0]
 
-    def frame(self, sel: Selection, out: Output) -> gpd.GeoDataFrame:
+    async def frame(self, sel: Selection, out: Output) -> gpd.GeoDataFrame:
         """Every matching feature as a GeoDataFrame in ``out.crs`` (x = longitude); the whole layer is kept."""
         whole = not sel.selects and not sel.sortby
         if whole and out in self._frames:

@@ -25,8 +25,17 @@ _OAS_TYPES = {"string": "string", "integer": "integer", "number": "number", "boo
 _SHARED = [p for p in ITEMS if p.name not in ("sortby", "properties")]
 
 
-def build_openapi(sources: Sources, settings: ApiSettings, base: str) -> dict[str, Any]:
-    """The whole document for the served sources, with ``base`` as its server URL."""
+async def example_ids(sources: Sources) -> dict[str, str]:
+    """The first feature id of each collection (examples in the document), asked once per build."""
+    found: dict[str, str] | None = sources.memo.get("openapi-example-ids")
+    if found is None:
+        found = {cid: str((await src.records(_FIRST, _ID_ONLY))[1][0].id) for cid, src in sources.items() if len(src)}
+        sources.memo["openapi-example-ids"] = found
+    return found
+
+
+def build_openapi(sources: Sources, settings: ApiSettings, base: str, examples: dict[str, str]) -> dict[str, Any]:
+    """The whole document for the served sources, with ``base`` as its server URL (``examples``: ids)."""
     paths: dict[str, Any] = {
         "/": _get("Landing page: links to the API description, conformance and collections", "LandingPage",
                   ["json", "html"]),
@@ -44,7 +53,7 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str) -> dict[st
     paths.update(_style_paths(sources))
     schemas: dict[str, Any] = dict(_BASE_SCHEMAS)
     for coll in sources.values():
-        paths.update(_collection_paths(coll, settings))
+        paths.update(_collection_paths(coll, settings, examples.get(coll.spec.id)))
         schemas[f"Feature_{_key(coll)}"] = _feature_schema(coll)
         schemas[f"FeatureCollection_{_key(coll)}"] = _feature_collection_schema(coll)
     return {
@@ -114,7 +123,7 @@ def _params(declared: tuple[Param, ...], env: Env) -> list[Schema]:
     return [_ref(p.name) if p.name in shared else p.openapi(env) for p in declared]
 
 
-def _collection_paths(coll: FeatureSource, settings: ApiSettings) -> dict[str, Any]:
+def _collection_paths(coll: FeatureSource, settings: ApiSettings, example: str | None) -> dict[str, Any]:
     cid, key = coll.spec.id, _key(coll)
     env = Env(settings, coll.spec)
     feature = {"$ref": f"{_REF}schemas/Feature_{key}"}
@@ -122,8 +131,8 @@ def _collection_paths(coll: FeatureSource, settings: ApiSettings) -> dict[str, A
     item_id = {"name": "featureId", "in": "path", "required": True,
                "description": f"Feature id: the value of '{coll.spec.id_field}'.",
                "schema": {"type": "string", "minLength": 1}}
-    if len(coll):
-        item_id["example"] = str(coll.records(_FIRST, _ID_ONLY)[1][0].id)
+    if example is not None:
+        item_id["example"] = example
     items_params = [_f([f.format.name for f in ITEMS_FORMATS]), *_params(ITEMS, env)]
     geo = {"application/geo+json": fc, "application/json": fc, "text/html": {"type": "string"},
            **{f.format.media_types[0]: {"type": "string", "format": "binary"} if f.download else {"type": "string"}

@@ -14,11 +14,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC
 from typing import Any
 
 import asyncpg
 import orjson
-from datetime import UTC
 
 from api.pgsource import PgSource
 from api.source import Extent, Sources
@@ -86,6 +86,18 @@ async def _extent(pool: asyncpg.Pool, schema: str, layer_id: str, temporal: str 
         if row is not None and row[0] is not None:
             span = (row[0].isoformat(), row[1].isoformat())
     return Extent((bbox[0], bbox[1], bbox[2], bbox[3]), span)
+
+
+async def describe_backend(dsn: str) -> str:
+    """"build B (schema S) from DSN" for the served build; DatabaseError when unreachable or empty."""
+    pool = await open_pool(dsn, size=1)
+    try:
+        found = await current_build(pool)
+    finally:
+        await pool.close()
+    if found is None:
+        raise DatabaseError(f"{redact(dsn)} holds no bordergeo build: run `bordergeo load-postgis --dsn ...` first")
+    return f"build {found[1]} (schema {found[0]}) from {redact(dsn)}"
 
 
 @asynccontextmanager

@@ -9,6 +9,8 @@ Types are checked before the database sees the statement, so a mismatch is a 400
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -28,6 +30,7 @@ _ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
 _SPATIAL = {"s_intersects": "ST_Intersects", "s_disjoint": "ST_Disjoint", "s_contains": "ST_Contains",
             "s_within": "ST_Within", "s_touches": "ST_Touches", "s_crosses": "ST_Crosses",
             "s_overlaps": "ST_Overlaps", "s_equals": "ST_Equals"}
+_TEMPORAL = ("t_before", "t_after", "t_equals", "t_disjoint", "t_intersects", "t_during")
 _CASTS = {"string": "text", "integer": "bigint", "number": "float8", "boolean": "boolean", "date": "date",
           "timestamp": "timestamptz"}
 #: value families that compare with each other
@@ -99,10 +102,12 @@ class _Compiler:
         if op in _SPATIAL:
             _arity(op, args, 2)
             return f"{_SPATIAL[op]}({self.geometry(args[0])}, {self.geometry(args[1])})"
+        if op in _TEMPORAL:
+            _arity(op, args, 2)
+            return self._temporal(op, args, depth)
         handler = {"like": self._like, "between": self._between, "in": self._in, "isnull": self._is_null}.get(op)
         if handler is None:
-            raise InvalidParameterError(f"filter: the operator {op!r} is not supported "
-                                        "(no temporal or array operators)")
+            raise InvalidParameterError(f"filter: the operator {op!r} is not supported (no array operators)")
         return handler(args, depth)
 
     def scalar(self, node: Any, depth: int, hint: str | None = None) -> Sql:
@@ -218,6 +223,59 @@ class _Compiler:
             raise InvalidParameterError("filter: IN needs a non-empty list")
         pairs = [self._comparable(args[0], item, depth) for item in args[1]]
         return f"({pairs[0][0].text} IN ({', '.join(rhs.text for _, rhs in pairs)}))"
+
+    def _temporal(self, op: str, args: list[Any], depth: int) -> str:
+        """Instants and intervals compared by their ends (a date is its day's midnight, UTC)."""
+        (a0, a1), (b0, b1) = (self._span(a, depth) for a in args)
+        if op == "t_before":
+            return f"({a1()} < {b0()})"
+        if op == "t_after":
+            return f"({a0()} > {b1()})"
+        if op == "t_equals":
+            return f"({a0()} = {b0()} AND {a1()} = {b1()})"
+        if op == "t_disjoint":
+            return f"({a1()} < {b0()} OR {a0()} > {b1()})"
+        if op == "t_during":
+            return f"({a0()} >= {b0()} AND {a1()} <= {b1()})"
+        return f"({a0()} <= {b1()} AND {a1()} >= {b0()})"  # t_intersects
+
+    def _span(self, node: Any, depth: int) -> tuple[Callable[[], str], Callable[[], str]]:
+        """(start, end) of an instant (both the same) or an interval (``..`` ends unbounded), as functions
+        that bind their literal when first used (a parameter the statement never reads has no type)."""
+        if isinstance(node, dict) and "interval" in node:
+            ends = node["interval"]
+            if not isinstance(ends, list) or len(ends) != 2:
+                raise InvalidParameterError("filter: an INTERVAL has a start and an end")
+            lo = self._lazy("'-infinity'::timestamptz" if ends[0] == ".." else None, ends[0], depth)
+            hi = self._lazy("'infinity'::timestamptz" if ends[1] == ".." else None, ends[1], depth)
+            return lo, hi
+        one = self._lazy(None, node, depth)
+        one()  # a property is checked (and a literal validated) now, not when an operator uses it
+        return one, one
+
+    def _lazy(self, fixed: str | None, node: Any, depth: int) -> Callable[[], str]:
+        if fixed is not None:
+            return lambda: fixed
+        if not (isinstance(node, dict) and "property" in node):
+            self._check_instant(node)
+        cached = functools.cache(lambda: self._instant(node, depth))
+        return cached
+
+    def _check_instant(self, node: Any) -> None:
+        """A literal instant is valid before any SQL is written (its value is bound only if used)."""
+        if isinstance(node, str):
+            _temporal("date" if len(node) <= 10 else "timestamp", node)
+        elif isinstance(node, dict) and len(node) == 1 and set(node) <= {"date", "timestamp"}:
+            kind, value = next(iter(node.items()))
+            _temporal(kind, value)
+        else:
+            raise InvalidParameterError(f"filter: {_show(node)} is not a date or a timestamp")
+
+    def _instant(self, node: Any, depth: int) -> str:
+        found = self.scalar(node, depth + 1, "date")
+        if found.type not in ("date", "timestamp"):
+            raise InvalidParameterError(f"filter: {_show(node)} is not a date or a timestamp")
+        return found.text
 
     def _is_null(self, args: list[Any], depth: int) -> str:
         _arity("isNull", args, 1)

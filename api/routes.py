@@ -17,7 +17,7 @@ from api.crs import CRS84, crs_uris
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.errors import RouteNotFoundError
 from api.features import ITEMS_FORMATS
-from api.openapi import OPENAPI_MEDIA, build_openapi
+from api.openapi import OPENAPI_MEDIA, build_openapi, example_ids
 from api.params import HTML, JSON, OPENAPI, SCHEMA, check_params, negotiate
 from api.source import FeatureSource
 
@@ -190,7 +190,8 @@ async def openapi(c: CtxDep) -> Response:
     """The OpenAPI 3.0 document (service-desc)."""
     check_params(c.params, [])
     _, media = negotiate(c.params, c.accept, [OPENAPI])
-    return respond(orjson.dumps(build_openapi(c.sources, c.settings, c.base)), media, c)
+    doc = build_openapi(c.sources, c.settings, c.base, await example_ids(c.sources))
+    return respond(orjson.dumps(doc), media, c)
 
 
 @router.get("/api")
@@ -198,7 +199,7 @@ async def service_doc(c: CtxDep) -> Response:
     """Human-readable API documentation (service-doc)."""
     check_params(c.params, [])
     negotiate(c.params, c.accept, [HTML])
-    doc = build_openapi(c.sources, c.settings, c.base)
+    doc = build_openapi(c.sources, c.settings, c.base, await example_ids(c.sources))
     params = {f"#/components/parameters/{k}": v for k, v in doc["components"]["parameters"].items()}
     return render_page(c, "api.html", "API documentation", [], [], doc=doc, params=params)
 

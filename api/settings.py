@@ -32,6 +32,10 @@ class ApiSettings(BaseSettings):
     cache_bytes: Annotated[int, Field(ge=0)] = 128 * 1024 * 1024
     #: seconds clients and proxies may reuse a response without revalidating (ETag) it
     cache_max_age: Annotated[int, Field(ge=0)] = 300
+    #: ``postgresql://...``: serve the build ``bordergeo load-postgis`` put in that database, not the data dir
+    backend: str | None = None
+    #: seconds between checks of which build the database serves (notifications switch sooner)
+    backend_poll_seconds: Annotated[float, Field(gt=0)] = 5.0
 
     @property
     def origins(self) -> tuple[str, ...]:

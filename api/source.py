@@ -100,7 +100,11 @@ class Extent:
 
 @runtime_checkable
 class FeatureSource(Protocol):
-    """One served collection. Every method may raise only ``geo.errors`` domain errors for bad input."""
+    """One served collection. Every method may raise only ``geo.errors`` domain errors for bad input.
+
+    The methods that read features are coroutines, so a database backend awaits its queries without
+    blocking the event loop (the in-memory backend simply never awaits).
+    """
 
     @property
     def spec(self) -> LayerSpec:
@@ -121,27 +125,27 @@ class FeatureSource(Protocol):
         """Number of features in the collection."""
         ...
 
-    def count(self, sel: Selection) -> int:
+    async def count(self, sel: Selection) -> int:
         """Number of features ``sel`` matches (paging ignored)."""
         ...
 
-    def features(self, sel: Selection, out: Output) -> tuple[int, list[bytes]]:
+    async def features(self, sel: Selection, out: Output) -> tuple[int, list[bytes]]:
         """(matched, the page's GeoJSON Feature objects as bytes)."""
         ...
 
-    def records(self, sel: Selection, out: Output) -> tuple[int, list[Record]]:
+    async def records(self, sel: Selection, out: Output) -> tuple[int, list[Record]]:
         """(matched, the page as records) for HTML and CSV."""
         ...
 
-    def feature(self, feature_id: str, out: Output) -> bytes:
+    async def feature(self, feature_id: str, out: Output) -> bytes:
         """One GeoJSON Feature by id; ``FeatureNotFoundError`` if there is none."""
         ...
 
-    def record(self, feature_id: str, out: Output) -> Record:
+    async def record(self, feature_id: str, out: Output) -> Record:
         """One feature by id as a record; ``FeatureNotFoundError`` if there is none."""
         ...
 
-    def frame(self, sel: Selection, out: Output) -> gpd.GeoDataFrame:
+    async def frame(self, sel: Selection, out: Output) -> gpd.GeoDataFrame:
         """Every feature ``sel`` matches (paging ignored) as a GeoDataFrame in ``out.crs`` (x = longitude)."""
         ...
 
