@@ -12,20 +12,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
 
 from api.pgsource import PgSource
-from api.source import Extent, Sources
+from api.source import Extent, FeatureSource, Sources
 from layers.pgload import NOTIFY_CHANNEL, POINTER_SCHEMA, DatabaseError, quote_ident, redact
 from layers.registry import Registry, default_registry
 
 log = logging.getLogger("bordergeo.api")
+
+
+class PgSources(Sources):
+    """The sources of a build served from PostGIS, with its artifact folders copied to a local directory."""
+
+    def __init__(self, sources: Mapping[str, FeatureSource], build_id: str, built_at: datetime,
+                 files: Path) -> None:
+        super().__init__(sources, build_id, built_at)
+        self.files = files
+
+    def artifact_dir(self, name: str) -> Path | None:
+        """The build's artifact folder ``name`` (e.g. "maps"), as loaded into the database."""
+        folder = self.files / name
+        return folder if folder.is_dir() else None
+
+    def discard(self) -> None:
+        """Remove the local copy of the artifacts (once no request can still be reading them)."""
+        shutil.rmtree(self.files, ignore_errors=True)
 
 POOL_SIZE = 8
 
@@ -50,7 +71,7 @@ async def current_build(pool: asyncpg.Pool) -> tuple[str, str] | None:
     return None if row is None else (str(row[0]), str(row[1]))
 
 
-async def load_sources(pool: asyncpg.Pool, registry: Registry | None = None) -> Sources:
+async def load_sources(pool: asyncpg.Pool, registry: Registry | None = None) -> PgSources:
     """The collections of the build ``bordergeo.current`` names; DatabaseError when there is none."""
     found = await current_build(pool)
     if found is None:
@@ -72,8 +93,21 @@ async def load_sources(pool: asyncpg.Pool, registry: Registry | None = None) -> 
         entry = orjson.loads(row["entry"])
         sources[layer_id] = PgSource(spec, entry, await _extent(pool, s, spec.id, spec.temporal, entry), pool,
                                      schema, int(entry["features"]), collation)
+    files = await _copy_files(pool, s)
     log.info("sources: build %s from PostGIS schema %s, %d collections", build_id, schema, len(sources))
-    return Sources(sources, build_id, built_at.astimezone(UTC).replace(microsecond=0))
+    return PgSources(sources, build_id, built_at.astimezone(UTC).replace(microsecond=0), files)
+
+
+async def _copy_files(pool: asyncpg.Pool, schema: str) -> Path:
+    """The build's artifact files, written to a new local directory (HTML maps are served from files)."""
+    root = Path(tempfile.mkdtemp(prefix="bordergeo-build-"))
+    for row in await pool.fetch(f"SELECT path, body FROM {schema}._files"):
+        target = (root / str(row["path"])).resolve()
+        if not target.is_relative_to(root.resolve()):
+            continue  # the loader writes relative paths; never follow one that climbs out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(row["body"])
+    return root
 
 
 async def _extent(pool: asyncpg.Pool, schema: str, layer_id: str, temporal: str | None,
@@ -105,12 +139,20 @@ async def serving(dsn: str, install: Callable[[Sources], None], poll_seconds: fl
                   registry: Registry | None = None) -> AsyncIterator[asyncpg.Pool]:
     """Open the pool, install the current build's sources, and keep following ``bordergeo.current``."""
     pool = await open_pool(dsn)
+    served: list[PgSources] = []
+
+    def swap(sources: PgSources) -> None:
+        install(sources)
+        served.append(sources)
+        while len(served) > 2:  # the build before the previous one: no request is still on it
+            served.pop(0).discard()
+
     try:
         sources = await load_sources(pool, registry)
-        install(sources)
+        swap(sources)
         changed = asyncio.Event()
         listener = await _listen(dsn, changed)
-        task = asyncio.create_task(_follow(pool, sources.build_id, install, changed, poll_seconds, registry))
+        task = asyncio.create_task(_follow(pool, sources.build_id, swap, changed, poll_seconds, registry))
         try:
             yield pool
         finally:
@@ -120,6 +162,8 @@ async def serving(dsn: str, install: Callable[[Sources], None], poll_seconds: fl
             if listener is not None:
                 await listener.close()
     finally:
+        for old in served:
+            old.discard()
         await pool.close()
 
 
@@ -134,7 +178,7 @@ async def _listen(dsn: str, changed: asyncio.Event) -> asyncpg.Connection | None
     return conn
 
 
-async def _follow(pool: asyncpg.Pool, build_id: str, install: Callable[[Sources], None], changed: asyncio.Event,
+async def _follow(pool: asyncpg.Pool, build_id: str, install: Callable[[PgSources], None], changed: asyncio.Event,
                   poll_seconds: float, registry: Registry | None) -> None:
     """Swap in the build ``bordergeo.current`` names whenever it changes (notified, or found by polling)."""
     while True:

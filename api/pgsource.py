@@ -185,7 +185,7 @@ class PgSource:
         """``id_field = $n`` for the id as the URL writes it; FeatureNotFoundError when it cannot be one."""
         kind = self.spec.prop(self.spec.id_field).type
         value: Any = feature_id
-        if len(feature_id) > MAX_ID_LENGTH:
+        if len(feature_id) > MAX_ID_LENGTH or "\x00" in feature_id:  # PostgreSQL text never holds NUL
             raise self._not_found(feature_id)
         if kind == "integer":  # the in-memory backend matches str(id): "042" is not feature 42
             if not feature_id.lstrip("-").isdigit() or str(int(feature_id)) != feature_id:

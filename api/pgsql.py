@@ -149,6 +149,8 @@ class _Compiler:
         if isinstance(value, bool):
             return Sql(self.params.bind(value, "boolean"), "boolean")
         if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidParameterError("filter: text literals cannot contain the NUL character")
             if hint in ("date", "timestamp"):  # an ISO date written as a plain string
                 return Sql(self.params.bind(_temporal("date" if len(value) <= 10 else "timestamp", value),
                                             _CASTS[hint]), hint)

@@ -9,6 +9,8 @@ Layout in the database (the contract ``api``'s PostGIS source reads)::
                                                             ``_feature`` (its GeoJSON Feature, CRS84, as bytes)
     bordergeo_<build id>._layers (layer_id, position, entry)  the manifest, one row per layer
     bordergeo_<build id>._build (build_id, built_at, manifest)  the whole manifest
+    bordergeo_<build id>._files (path, body)                  the build's artifact folders (maps/, tables/...),
+                                                              so a server on another machine has them too
 
 A load is one transaction: it creates the schema, copies the features (binary COPY), adds the primary key
 on the feature id and a GIST index on the geometry, writes the manifest and repoints ``bordergeo.current``.
@@ -131,6 +133,7 @@ async def load_async(dsn: str, data: DataSettings, registry: Registry | None = N
                 for spec, path in layers:
                     features[spec.id] = await _load_layer(conn, schema, spec, path)
                 await _write_manifest(conn, schema, manifest, [s.id for s, _ in layers], _published(build_dir))
+                await _write_files(conn, schema, build_dir)
                 await conn.execute(f"INSERT INTO {POINTER_SCHEMA}.builds (schema_name, build_id) VALUES ($1, $2)",
                                    schema, build_id)
             await _switch(conn, schema, build_id)
@@ -266,6 +269,14 @@ async def _write_manifest(conn: asyncpg.Connection, schema: str, manifest: dict[
                        "entry jsonb NOT NULL)")
     await conn.executemany(f"INSERT INTO {s}._layers VALUES ($1, $2, $3::jsonb)",
                            [(lid, i, orjson.dumps(manifest["layers"][lid]).decode()) for i, lid in enumerate(ids)])
+
+
+async def _write_files(conn: asyncpg.Connection, schema: str, build_dir: Path) -> None:
+    """Every file under the build's subdirectories (artifacts such as the HTML maps, extra tables)."""
+    await conn.execute(f"CREATE TABLE {quote_ident(schema)}._files (path text PRIMARY KEY, body bytea NOT NULL)")
+    files = sorted(p for folder in build_dir.iterdir() if folder.is_dir() for p in folder.rglob("*") if p.is_file())
+    await conn.copy_records_to_table("_files", schema_name=schema, columns=["path", "body"],
+                                     records=[(p.relative_to(build_dir).as_posix(), p.read_bytes()) for p in files])
 
 
 async def _switch(conn: asyncpg.Connection, schema: str, build_id: str) -> None:

@@ -1,5 +1,9 @@
 """API fixtures: the real server (``bordergeo serve`` under uvicorn, on a free loopback port) and an
-in-process client, both serving the session build of ``data_settings`` (tests/conftest.py)."""
+in-process client, both serving the session build of ``data_settings`` (tests/conftest.py).
+
+Both are parametrized by ``backend``: the in-memory build, and the same build loaded into the session's
+PostGIS cluster (``bordergeo serve --backend postgresql://...``), so every API test runs against both.
+"""
 
 from __future__ import annotations
 
@@ -69,11 +73,20 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.stdout.close()
 
 
+BACKENDS = ("memory", "postgis")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """The backend under test: None for the in-memory build, else the DSN of the loaded PostGIS database."""
+    return None if request.param == "memory" else str(request.getfixturevalue("pg_dsn"))
+
+
 @pytest.fixture(scope="session")
-def server(data_settings: DataSettings) -> Iterator[str]:
-    """Base URL of a real uvicorn server (one worker) serving the session build."""
+def server(data_settings: DataSettings, backend: str | None) -> Iterator[str]:
+    """Base URL of a real uvicorn server (one worker) serving the session build from ``backend``."""
     port = free_port()
-    proc = start_server(data_settings.data_dir, port)
+    proc = start_server(data_settings.data_dir, port, *(("--backend", backend) if backend else ()))
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, f"{base}/conformance")
     yield base
@@ -94,9 +107,9 @@ def http(server: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def client(data_settings: DataSettings) -> Iterator[TestClient]:
-    """An in-process client of the app (lifespan run), for fast tests."""
-    with TestClient(create_app(ApiSettings(), data_settings)) as tc:
+def client(data_settings: DataSettings, backend: str | None) -> Iterator[TestClient]:
+    """An in-process client of the app (lifespan run) on ``backend``, for fast tests."""
+    with TestClient(create_app(ApiSettings(backend=backend), data_settings)) as tc:
         yield tc
 
 

@@ -68,7 +68,7 @@ def test_load_types_keys_indexes_and_manifest(postgres: Cluster, fresh_dsn: str,
                      f"attcollation::regcollation::text FROM pg_attribute WHERE attrelid = '{schema}.\"{layer_id}\"'"
                      "::regclass AND attnum > 0 ORDER BY attnum")
         expected = ["_ord|integer|-", *[f"{p.name}|{FORMATS[p.type]}" for p in spec.properties],
-                    "geom|geometry(Geometry,4326)|-"]
+                    "geom|geometry(Geometry,4326)|-", "_feature|bytea|-"]
         assert cols == expected
         indexes = query(postgres, fresh_dsn, "SELECT indexdef FROM pg_indexes WHERE schemaname = "
                         f"'{schema}' AND tablename = '{layer_id}' ORDER BY indexname")
