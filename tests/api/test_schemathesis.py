@@ -23,6 +23,8 @@ import httpx
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = 30
+#: the PostGIS backend answers through the same routes, parameters and encoders: fewer examples find its bugs
+MAX_EXAMPLES_POSTGIS = 12
 MAX_SECONDS = 600
 CONFIG = """
 [[operations]]
@@ -51,14 +53,14 @@ def test_openapi_document_is_served(api_url: str) -> None:
         assert f"/collections/{cid}/items" in paths or "/collections/{collectionId}/items" in paths, cid
 
 
-def test_schemathesis_all_checks_pass(api_url: str, tmp_path: Path) -> None:
+def test_schemathesis_all_checks_pass(api_url: str, backend: str | None, tmp_path: Path) -> None:
     """Every operation in the OpenAPI document passes every schemathesis check."""
     junit, config = tmp_path / "junit.xml", tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
     command = [
         str(SCHEMATHESIS), "--config-file", str(config), "run", f"{api_url}/openapi.json",
         "--checks", "all",
-        "--max-examples", str(MAX_EXAMPLES),
+        "--max-examples", str(MAX_EXAMPLES if backend is None else MAX_EXAMPLES_POSTGIS),
         "--seed", "20240611",
         "--workers", "1",  # 2 workers tripped a hypothesis-internal race ("AST ... recursion depth")
         "--request-timeout", "30",
