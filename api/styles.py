@@ -44,24 +44,24 @@ def served_specs(c: Ctx) -> list[LayerSpec]:
     return [source.spec for source in c.sources.values()]
 
 
-def style_for(c: Ctx, style_id: str) -> dict[str, Any]:
+async def style_for(c: Ctx, style_id: str) -> dict[str, Any]:
     """The MapLibre style ``style_id`` of this build as served (StyleNotFoundError for an unknown id)."""
     specs = served_specs(c)
     if style_id not in mapstyle.style_ids(specs):
         shown = style_id if len(style_id) <= 60 else style_id[:57] + "..."
         raise StyleNotFoundError(f"unknown style '{shown}': choose one of {', '.join(mapstyle.style_ids(specs))}")
-    return mapstyle.style_document(specs, f"{c.base}{TILES_PATH}", served_scales(c.sources), style_id,
+    return mapstyle.style_document(specs, f"{c.base}{TILES_PATH}", await served_scales(c.sources), style_id,
                                    glyphs=f"{c.base}{GLYPHS_PATH}")
 
 
-def served_scales(sources: Sources) -> dict[str, Scales]:
+async def served_scales(sources: Sources) -> dict[str, Scales]:
     """The data-driven scales of every served layer, computed once per build (kept in ``sources.memo``)."""
     found = sources.memo.get("styles:scales")
     if found is None:
         found = {}
         for cid, source in sources.items():
             columns = tuple(styled_columns(source.spec))
-            frame = source.frame(Selection(), Output(properties=columns, geometry=False)) if columns else None
+            frame = await source.frame(Selection(), Output(properties=columns, geometry=False)) if columns else None
             found[cid] = scales(source.spec, frame) if frame is not None else Scales()
         sources.memo["styles:scales"] = found
     return found
@@ -100,6 +100,6 @@ async def glyph_range(fontstack: str, glyph_range: str, c: CtxDep) -> Response:
 async def style(style_id: str, c: CtxDep) -> Response:
     """One style as a MapLibre style document (``f=mapbox``, ``application/vnd.mapbox.style+json``)."""
     check_params(c.params, ["f"])
-    doc = style_for(c, style_id)
+    doc = await style_for(c, style_id)
     _, media = negotiate(c.params, c.accept, [MAPBOX])
     return respond(orjson.dumps(doc), media, c)
