@@ -7,6 +7,13 @@ top-level basin holding at least ``MIN_SHARE_IN_BASIN`` of its length, is clippe
 ``BASIN_BUFFER_DEG`` (the WSWC outlines are generalized: the Rio Grande wanders up to 1.7 km outside near
 its mouth) and takes the most specific basin_id (``pecos`` inside the Pecos sub-basin). Natural Earth
 lost every accented letter in this conversion ('Ro Conchos', 'Sextn'); Spanish names are restored.
+
+Where a river forms the international boundary (the Rio Grande from El Paso to the Gulf, the Colorado
+along Arizona–Baja California), that stretch is a feature of its own, ``{river_id}-boundary``, flagged
+``forms_boundary``, whose coordinates are exactly the boundary layer's (TIGER/IBWC line), so a map shows
+one line there, not the 1:10m river ~1 km beside the boundary. The Natural Earth parts upstream and
+downstream end at the stretch's ends; tributaries that met the replaced 1:10m stretch are cut at, or
+extended to, the boundary line so they still join their river.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely import ops as shapely_ops
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import SourceError
+from geo.errors import BuildError, SourceError
 from geo.measure import km_to_miles, length_km
 from geo.ops import rfc7946
 from layers.context import BuildContext
@@ -39,6 +47,10 @@ UNNAMED = {"Arroyo sin Nombre"}  # "nameless arroyo"
 # 1:10m rivers and the DCW boundary disagree by a few km where tributaries meet the Rio Grande (up to
 # 3.8 km of Arroyo El Caballo falls on the US side): a river is in a country from 10 km on.
 COUNTRY_MIN_KM = 10.0
+#: river_id -> the boundary kind it forms
+BOUNDARY_RIVERS = {"rio-grande": "Rio Grande", "colorado": "Colorado River"}
+# a tributary whose mouth lay within ~1 km of the replaced 1:10m stretch is joined to the boundary line
+TRIBUTARY_JOIN_DEG = 0.01
 
 # Words Natural Earth lost accents from (a dropped letter or a plain vowel), restored in Spanish names.
 ACCENTS = {"Ro": "Río", "Rio": "Río", "Rios": "Ríos", "Sextn": "Sextín", "Pesqueria": "Pesquería",
@@ -69,6 +81,8 @@ SPEC_PROPS = (
     Prop("length_mi", "number", "The same in statute miles", unit="mi"),
     Prop("scalerank", "integer", "Natural Earth scalerank (lower = more important)", nullable=True),
     Prop("source_layer", "string", "Natural Earth file(s) the pieces come from"),
+    Prop("forms_boundary", "boolean", "True for the stretch that forms the international boundary: its "
+         "coordinates are the boundary layer's"),
 )
 
 
@@ -85,12 +99,90 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
             rows.append(_row(group, region, basin_id, subs, mexico))
     gdf = gpd.GeoDataFrame([r for r in rows if r is not None], geometry="geometry", crs=4326)
     gdf.insert(0, "river_id", _ids(gdf))
+    gdf = splice_boundary(gdf, ctx.layer("boundary"), mexico)
     gdf = gdf.sort_values(["basin_id", "length_km"], ascending=[True, False], ignore_index=True)
     gdf = gpd.GeoDataFrame(gdf[[*[p.name for p in SPEC_PROPS], "geometry"]], geometry="geometry", crs=4326)
     gdf["scalerank"] = gdf["scalerank"].astype("Int64")
     gdf["geometry"] = rfc7946(gdf.geometry)
     _record_stats(ctx, gdf)
     return gdf
+
+
+def splice_boundary(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, mexico: BaseGeometry) -> gpd.GeoDataFrame:
+    """Replace the 1:10m stretch of each boundary river by the boundary line itself, as a feature of its own."""
+    gdf = gdf.assign(forms_boundary=False)
+    extra = []
+    for river_id, kind in BOUNDARY_RIVERS.items():
+        found = gdf.index[gdf["river_id"] == river_id]
+        if len(found) != 1:
+            raise BuildError(f"rivers: {river_id} not found once in Natural Earth (found {len(found)})")
+        i = found[0]
+        stretch = shapely.line_merge(shapely.MultiLineString(list(boundary.loc[boundary["kind"] == kind].geometry)))
+        if not isinstance(stretch, shapely.LineString):
+            raise BuildError(f"rivers: the boundary's {kind} segments do not form one line")
+        old = gdf.at[i, "geometry"]
+        rest = _outside(old, stretch)
+        gdf.loc[gdf.index != i, "geometry"] = [_join(g, old, rest, stretch) for g in gdf.geometry.drop(i)]
+        gdf["length_km"] = [round(length_km(g), 3) for g in gdf.geometry]
+        gdf["length_mi"] = [round(km_to_miles(k), 3) for k in gdf["length_km"]]
+        km = length_km(rest)
+        gdf.loc[i, ["geometry", "length_km", "length_mi", "country"]] = [
+            rest, round(km, 3), round(km_to_miles(km), 3), _country(km, length_km(rest.intersection(mexico)))]
+        km = length_km(stretch)
+        extra.append({**gdf.loc[i].to_dict(), "river_id": f"{river_id}-boundary", "country": "both",
+                      "length_km": round(km, 3), "length_mi": round(km_to_miles(km), 3), "forms_boundary": True,
+                      "geometry": shapely.MultiLineString([stretch])})
+    return gpd.GeoDataFrame(pd.concat([gdf, pd.DataFrame(extra)], ignore_index=True), geometry="geometry", crs=4326)
+
+
+def _outside(river: shapely.MultiLineString, stretch: shapely.LineString) -> shapely.MultiLineString:
+    """The river's parts upstream and downstream of ``stretch``, each ending exactly at the stretch's ends."""
+    parts = list(river.geoms)
+    k = int(np.argmin([p.distance(stretch) for p in parts]))
+    main = parts.pop(k)
+    start, end = shapely.Point(stretch.coords[0]), shapely.Point(stretch.coords[-1])
+    s0, s1 = main.project(start), main.project(end)
+    if s0 >= s1:
+        raise BuildError("rivers: the boundary stretch runs against the Natural Earth river's direction")
+    coords = np.asarray(main.coords)
+    up = [*_cut(coords, 0.0, s0), stretch.coords[0]]
+    down = [stretch.coords[-1], *_cut(coords, s1, main.length)]
+    kept = [shapely.LineString(c) for c in (up, down) if length_km(shapely.LineString(c)) >= MIN_LENGTH_KM]
+    return shapely.MultiLineString([*kept, *parts])
+
+
+def _join(geom: BaseGeometry, old: BaseGeometry, rest: BaseGeometry, stretch: shapely.LineString) -> BaseGeometry:
+    """A tributary that met the replaced 1:10m stretch, cut at or extended to the boundary line."""
+    lines = []
+    for part in _lines(geom):
+        coords = np.asarray(part.coords)
+        for end in (0, -1):
+            mouth = shapely.Point(coords[end])
+            if mouth.distance(old) < TRIBUTARY_JOIN_DEG and mouth.distance(rest) > mouth.distance(stretch):
+                coords = _to_line(coords if end == -1 else coords[::-1], stretch)
+                coords = coords if end == -1 else coords[::-1]
+        lines.append(shapely.LineString(coords))
+    return shapely.MultiLineString(lines)
+
+
+def _to_line(coords: np.ndarray, line: shapely.LineString) -> np.ndarray:
+    """A path whose last vertex is its mouth, ending on ``line``: cut at its last crossing, or extended."""
+    path = shapely.LineString(coords)
+    hits = shapely.get_parts(path.intersection(line))
+    hits = hits[~shapely.is_empty(hits)]
+    if len(hits):
+        at = max(path.project(h) for h in hits)
+        return _cut(coords, 0.0, at) if at > 0 else coords
+    _, nearest = shapely_ops.nearest_points(shapely.Point(coords[-1]), line)
+    return np.vstack([coords, [[nearest.x, nearest.y]]])
+
+
+def _cut(coords: np.ndarray, start: float, end: float) -> np.ndarray:
+    """The part of a vertex path between two planar distances along it, with interpolated end vertices."""
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+    inner = coords[(along > start) & (along < end)]
+    ends = [np.array([np.interp(d, along, coords[:, 0]), np.interp(d, along, coords[:, 1])]) for d in (start, end)]
+    return np.vstack([ends[0], inner, ends[1]])
 
 
 def read_pieces(ctx: BuildContext, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
@@ -261,6 +353,9 @@ SPEC = LayerSpec(
     method=(
         "Same-named Natural Earth pieces that touch are merged (end points snapped within 500 m, line_merge), "
         "kept when at least half their length lies in a basin, clipped to the basin grown by ~3 km; geodesic "
-        "lengths on WGS84 (pyproj.Geod)."
+        "lengths on WGS84 (pyproj.Geod). Where a river forms the boundary (Rio Grande, Colorado) that stretch "
+        "is the boundary layer's line itself (same coordinates, forms_boundary true, id '<river>-boundary'); "
+        "the 1:10m parts upstream and downstream end at its ends, and tributaries that met the replaced "
+        "stretch are cut at or extended to it. Elsewhere Natural Earth as is."
     ),
 )

@@ -27,7 +27,8 @@ def boundary(layer) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize(
     ("river_id", "basin_id", "country"),
     [
-        ("rio-grande", "rio-grande", "both"), ("colorado", "colorado", "both"), ("pecos", "pecos", "US"),
+        ("rio-grande", "rio-grande", "US"), ("colorado", "colorado", "both"), ("pecos", "pecos", "US"),
+        ("rio-grande-boundary", "rio-grande", "both"), ("colorado-boundary", "colorado", "both"),
         ("conchos", "rio-grande", "MX"), ("gila", "colorado", "US"), ("san-juan", "colorado", "US"),
         ("san-juan-rio-grande", "rio-grande", "MX"), ("salado", "rio-grande", "MX"),
         ("little-colorado", "colorado", "US"), ("green", "colorado", "US"), ("devils", "rio-grande", "US"),
@@ -48,50 +49,67 @@ def test_the_two_san_juans_are_distinct(rivers) -> None:
 
 
 def test_rio_grande_length(rivers) -> None:
-    # Natural Earth 1:10m measures 2,424 km, 79 % of the 3,051 km (1,896 mi) usually published: at this
-    # scale the meanders are gone (the brief guessed 2,500-3,100 km; this data is below that).
-    km = rivers.loc["rio-grande", "length_km"]
-    assert km == pytest.approx(2424.2, abs=1.0)
-    assert 0.75 < km / 3051 < 0.85
+    # The boundary stretch (TIGER/IBWC, El Paso to the Gulf) keeps the meanders: with the 1:10m part above
+    # El Paso the river measures 2,950 km, 97 % of the 3,051 km (1,896 mi) usually published (1:10m alone: 79 %).
+    upper, border = rivers.loc["rio-grande", "length_km"], rivers.loc["rio-grande-boundary", "length_km"]
+    assert upper == pytest.approx(895.2, abs=1.0)
+    assert border == pytest.approx(1277.0 * 1.609344, abs=1.0)  # the boundary's Rio Grande, 1,277.0 mi
+    assert 0.95 < (upper + border) / 3051 < 1.0
 
 
 def test_colorado_and_pecos_lengths(rivers) -> None:
-    # Published: Colorado 2,330 km, Pecos 1,490 km; Natural Earth 1:10m keeps 81 % and 71 % of them.
-    assert rivers.loc["colorado", "length_km"] == pytest.approx(1884.1, abs=1.0)
+    # Published: Colorado 2,330 km, Pecos 1,490 km; here 81 % and 71 % of them.
+    colorado = rivers.loc["colorado", "length_km"] + rivers.loc["colorado-boundary", "length_km"]
+    assert colorado == pytest.approx(1896.0, abs=1.0)
     assert rivers.loc["pecos", "length_km"] == pytest.approx(1061.6, abs=1.0)
-    assert 0.75 < rivers.loc["colorado", "length_km"] / 2330 < 0.85
+    assert 0.75 < colorado / 2330 < 0.85
 
 
-def test_rio_grande_is_one_line_from_colorado_to_the_gulf(rivers) -> None:
-    geom = rivers.geometry["rio-grande"]
-    assert len(geom.geoms) == 1
-    (x0, y0), (x1, y1) = geom.geoms[0].coords[0], geom.geoms[0].coords[-1]
-    north, south = ((x0, y0), (x1, y1)) if y0 > y1 else ((x1, y1), (x0, y0))
-    assert north[1] > 37.5  # San Juan Mountains, Colorado
-    assert distance_to_km(*south, shapely.Point(-97.1453, 25.9561)) < 10  # mouth (IBWC)
+@pytest.mark.parametrize(("river_id", "kind"), [("rio-grande", "Rio Grande"), ("colorado", "Colorado River")])
+def test_the_stretch_that_forms_the_boundary_is_the_boundary_line(rivers, boundary, river_id, kind) -> None:
+    """Same coordinates as the boundary layer's segments of that kind, vertex for vertex, and flagged."""
+    segments = boundary[boundary["kind"] == kind].sort_values("seq").geometry
+    line = np.vstack([np.asarray(g.coords)[1 if k else 0 :] for k, g in enumerate(segments)])
+    stretch = rivers.loc[f"{river_id}-boundary"]
+    assert bool(stretch["forms_boundary"]) and len(stretch.geometry.geoms) == 1
+    assert np.array_equal(np.asarray(stretch.geometry.geoms[0].coords), line)
+    assert stretch["length_km"] == pytest.approx(segments.map(length_km).sum(), abs=0.01)
+    assert rivers.loc[~rivers.index.str.endswith("-boundary"), "forms_boundary"].eq(False).all()
 
 
-def test_rio_grande_follows_the_boundary(rivers, boundary) -> None:
-    """Points every km along the boundary's Rio Grande segments lie a median 0.8 km from the NE river."""
-    river = rivers.geometry["rio-grande"]
-    distances = []
-    for line in boundary.loc[boundary["kind"] == "Rio Grande"].geometry:
-        steps = np.linspace(0, 1, max(int(length_km(line)), 2))
-        points = shapely.line_interpolate_point(line, steps, normalized=True)
-        distances += [distance_to_km(p.x, p.y, river) for p in points]
-    assert len(distances) > 1800
-    assert np.median(distances) < 1.5  # measured 0.81 km
-    assert np.percentile(distances, 90) < 2.5  # measured 1.78 km
-    assert max(distances) < 5.0  # measured 4.03 km
+@pytest.mark.parametrize(("river_id", "kind"), [("rio-grande", "Rio Grande"), ("colorado", "Colorado River")])
+def test_a_map_shows_one_line_along_the_boundary(rivers, boundary, river_id, kind) -> None:
+    """The 1:10m parts of the river stop at the stretch's ends: none of them runs beside the boundary."""
+    border = shapely.union_all(list(boundary[boundary["kind"] == kind].geometry))
+    stretch = rivers.geometry[f"{river_id}-boundary"].geoms[0]
+    parts = list(rivers.geometry[river_id].geoms)
+    assert parts[0].coords[-1] == stretch.coords[0]  # upstream part ends where the stretch begins
+    beside = shapely.intersection(rivers.geometry[river_id], border.buffer(0.02))  # ~2 km either side
+    assert length_km(beside) < 6.0  # only where the parts meet the stretch (was ~2,000 km for the Rio Grande)
 
 
-def test_colorado_reaches_the_boundary(rivers, boundary) -> None:
-    river = rivers.geometry["colorado"]
-    segment = shapely.union_all(list(boundary.loc[boundary["kind"] == "Colorado River"].geometry))
-    assert river.intersects(segment)
-    # 31 km of the river run within ~2 km of the 34.8 km of boundary it forms
-    assert length_km(river.intersection(segment.buffer(0.02))) > 25
-    assert river.geoms[0].coords[-1][1] < 32.2  # and it goes on into Mexico, towards the delta
+def test_rio_grande_runs_from_colorado_to_the_gulf(rivers, boundary) -> None:
+    upper = rivers.geometry["rio-grande"].geoms[0]
+    assert len(rivers.geometry["rio-grande"].geoms) == 1  # the 1:10m tail past the shore is dropped
+    assert max(upper.coords[0][1], upper.coords[-1][1]) > 37.5  # San Juan Mountains, Colorado
+    end = rivers.geometry["rio-grande-boundary"].geoms[0].coords[-1]
+    assert end == boundary.sort_values("seq").geometry.iloc[-1].coords[-1]  # the boundary's end at the Gulf
+    assert distance_to_km(*end, shapely.Point(-97.1453, 25.9561)) < 1  # mouth (IBWC)
+
+
+@pytest.mark.parametrize("river_id", ["pecos", "devils", "conchos", "san-rodrigo", "el-caballo"])
+def test_tributaries_join_the_boundary_stretch(rivers, river_id: str) -> None:
+    stretch = rivers.geometry["rio-grande-boundary"]
+    ends = [shapely.Point(p.coords[i]) for p in rivers.geometry[river_id].geoms for i in (0, -1)]
+    assert min(stretch.distance(e) for e in ends) < 1e-9
+
+
+def test_colorado_reaches_the_boundary_and_goes_on_into_mexico(rivers) -> None:
+    stretch = rivers.geometry["colorado-boundary"].geoms[0]
+    parts = list(rivers.geometry["colorado"].geoms)
+    assert parts[1].coords[0] == stretch.coords[-1]  # the part in Mexico starts where the boundary leaves it
+    assert parts[1].coords[-1][1] < 32.2  # towards the delta
+    assert rivers.loc["colorado-boundary", "length_mi"] == pytest.approx(23.4, abs=0.1)  # IBWC: 24 mi
 
 
 def test_spanish_names_with_accents(rivers) -> None:
@@ -125,7 +143,7 @@ def test_rivers_lie_in_their_basin(rivers, layer) -> None:
 def test_lengths_and_schema(rivers) -> None:
     assert rivers.crs.to_epsg() == 4326
     assert set(rivers.geom_type) == {"MultiLineString"} and rivers.is_valid.all()
-    assert rivers.index.is_unique and len(rivers) == 64
+    assert rivers.index.is_unique and len(rivers) == 66
     measured = np.array([length_km(g) for g in rivers.geometry])
     assert np.allclose(rivers["length_km"], measured, atol=0.001)
     assert np.allclose(rivers["length_mi"], [km_to_miles(k) for k in rivers["length_km"]], atol=0.001)
