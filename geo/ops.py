@@ -101,3 +101,19 @@ def drop_loops(coords: np.ndarray) -> np.ndarray:
         seen[key] = len(out)
         out.append(key)
     return np.asarray(out)
+
+
+def south_side(lines: Sequence[BaseGeometry], margin_deg: float, offset_deg: float) -> BaseGeometry:
+    """Everything south of consecutive west-to-east lines, as a polygon.
+
+    The lines are joined end to end, carried ``offset_deg`` beyond each end horizontally, and closed
+    ``margin_deg`` below their southernmost point.
+    """
+    parts = [np.asarray(g.coords) for g in lines]
+    coords = np.vstack([parts[0], *[p[1:] for p in parts[1:]]])
+    (x0, y0), (x1, y1) = coords[0], coords[-1]
+    bottom = float(coords[:, 1].min()) - margin_deg
+    ring = np.vstack([[x0 - offset_deg, y0], coords, [x1 + offset_deg, y1],
+                      [x1 + offset_deg, bottom], [x0 - offset_deg, bottom]])
+    # make_valid in case a line ever touches itself (the former DCW boundary did, at the river mouth)
+    return polygonal(shapely.make_valid(shapely.Polygon(ring)))

@@ -4,10 +4,11 @@ The La Paz Agreement (Agreement on Cooperation for the Protection and Improvemen
 the Border Area, signed at La Paz, Baja California Sur, 14 August 1983), art. 4, defines the border area
 as "the area situated 100 kilometers on either side of the inland and maritime boundaries". The zone is
 the geodesic 100 km buffer of the ``boundary`` layer (``layers.population.border_zone``: per-UTM-zone
-buffers unioned), clipped to each country's land in the Digital Chart of the World: the US side to
-California, Arizona, New Mexico and Texas (100 km from the border never leaves them), the Mexican side to
-Mexico. The maritime boundaries are left out: they leave the coasts roughly at right angles, so they add
-little or no land to what lies within 100 km of the land boundary's two ends.
+buffers unioned), clipped to land in the Digital Chart of the World (California, Arizona, New Mexico,
+Texas and Mexico: 100 km from the border never leaves them) and split between the countries by the
+boundary line itself (closed far to the south), so the two sides meet exactly on the TIGER/IBWC line rather
+than on DCW's 1:1M outlines. The maritime boundaries are left out: they leave the coasts roughly at right
+angles, so they add little or no land to what lies within 100 km of the land boundary's two ends.
 
 Population is the sum of the ``population`` layer's areal-weighted figures, which is why this layer
 depends on ``population`` (and not the other way round).
@@ -24,13 +25,16 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import BuildError
 from geo.measure import area_km2
-from geo.ops import polygonal, rfc7946, to_multipolygon
+from geo.ops import polygonal, rfc7946, south_side, to_multipolygon
 from layers.context import BuildContext
 from layers.population import BUFFER_KM, STATE_DEPT_POPULATION, border_zone
 from layers.readers import US_STATES, dcw_rings
 from layers.spec import LayerSpec, Prop, Style
 
 DCW = "dcw/dcw-gmt.nc"
+# the boundary carried 1 degree beyond each end and closed 20 degrees south: all of northern Mexico
+SOUTH_MARGIN_DEG, END_OFFSET_DEG = 20.0, 1.0
+GAP_DEG = 0.003  # ~300 m
 #: country -> (DCW entities, English name, Spanish name)
 COUNTRIES = {
     "US": (tuple(US_STATES), "United States", "Estados Unidos"),
@@ -54,12 +58,21 @@ PROPS = (
 
 
 def build(ctx: BuildContext) -> gpd.GeoDataFrame:
-    """Clip the 100 km zone to each country's land and attach area and population."""
-    zone = border_zone(ctx.layer("boundary"))
+    """Clip the 100 km zone to land, split it by the boundary line, and attach area and population."""
+    boundary = ctx.layer("boundary")
+    zone = border_zone(boundary)
+    mexico = south_side(list(boundary.sort_values("seq").geometry), SOUTH_MARGIN_DEG, END_OFFSET_DEG)
+    # per country, then unioned: repairing all the DCW rings in one go is several times slower
+    lands = [shapely.intersection(zone, country_land(ctx.source(DCW), c, zone)) for c, _, _ in COUNTRIES.values()]
+    # DCW's US and Mexico outlines part by up to ~200 m in places: a strip along the line closes those gaps
+    # (flat caps, so nothing is added beyond the line's ends on the shores)
+    strip = shapely.buffer(shapely.union_all(boundary.geometry.to_numpy()), GAP_DEG, cap_style="flat")
+    land = polygonal(shapely.union_all([*lands, shapely.intersection(strip, zone)]))
     units = ctx.layer("population")
     rows = []
-    for country, (codes, name_en, name_es) in COUNTRIES.items():
-        region = to_multipolygon(polygonal(shapely.intersection(zone, country_land(ctx.source(DCW), codes, zone))))
+    for country, (_, name_en, name_es) in COUNTRIES.items():
+        side = shapely.intersection(land, mexico) if country == "MX" else shapely.difference(land, mexico)
+        region = to_multipolygon(polygonal(side))
         if region.is_empty:
             raise BuildError(f"{DCW}: the 100 km zone does not overlap the land of {name_en}")
         rows.append(_row(country, name_en, name_es, region, units[units["country"] == country]))
@@ -114,9 +127,9 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame, zone: BaseGeometry) 
     ctx.stat("area_km2", round(float(gdf["area_km2"].sum()), 1))
     ctx.stat("area_km2_by_country", dict(zip(gdf["country"], gdf["area_km2"].astype(float), strict=True)))
     ctx.stat("zone_area_km2_land_and_sea", round(area_km2(zone), 1))
-    # the DCW US states and Mexico are digitized separately: their outlines overlap slightly at the border
+    # the sides are split by one line, so they meet along it and do not overlap
     overlap = shapely.intersection(*np.asarray(gdf.geometry.values))
-    ctx.stat("overlap_km2_us_mx", round(area_km2(overlap), 2))
+    ctx.stat("overlap_km2_us_mx", round(area_km2(polygonal(overlap)), 2))
 
 
 SPEC = LayerSpec(
@@ -142,7 +155,8 @@ SPEC = LayerSpec(
     method=(
         "Geodesic 100 km buffer of the boundary layer (each UTM zone 11N-14N buffered in its own projection, "
         "the pieces unioned; scale error under 0.15%), clipped to DCW land of the US border states and of "
-        "Mexico. Areas geodesic on WGS84. Population: sum of the population layer's areal-weighted "
-        "population_in_region."
+        "Mexico and split between the countries by the boundary line (gaps between the DCW outlines closed "
+        "within 300 m of the line). Areas geodesic on WGS84. Population: sum of the population layer's "
+        "areal-weighted population_in_region."
     ),
 )

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import BuildError, SourceError
 from geo.measure import area_km2, km_to_miles
-from geo.ops import polygonal, rfc7946, to_multipolygon
+from geo.ops import polygonal, rfc7946, south_side, to_multipolygon
 from layers.context import BuildContext
 from layers.spec import LayerSpec, Prop, Style
 
@@ -171,16 +171,9 @@ def _ring(chunk: str) -> np.ndarray:
 
 def mexico_side(boundary: gpd.GeoDataFrame) -> BaseGeometry:
     """The Mexican side of the boundary: the line Pacific->Gulf closed far to the south, as a polygon."""
-    parts = [np.asarray(g.coords) for g in boundary.sort_values("seq").geometry]
-    if not parts:
+    if boundary.empty:
         raise BuildError("boundary layer is empty: cannot split basins by country")
-    coords = np.vstack([parts[0], *[p[1:] for p in parts[1:]]])
-    (x0, y0), (x1, y1) = coords[0], coords[-1]
-    bottom = float(coords[:, 1].min()) - SOUTH_MARGIN_DEG
-    ring = np.vstack([[x0 - END_OFFSET_DEG, y0], coords, [x1 + END_OFFSET_DEG, y1],
-                      [x1 + END_OFFSET_DEG, bottom], [x0 - END_OFFSET_DEG, bottom]])
-    # make_valid in case a boundary line ever touches itself (the former DCW line did, at the river mouth)
-    return polygonal(shapely.make_valid(shapely.Polygon(ring)))
+    return south_side(list(boundary.sort_values("seq").geometry), SOUTH_MARGIN_DEG, END_OFFSET_DEG)
 
 
 def _boundary_km(boundary: gpd.GeoDataFrame, kind: str | None) -> float:
