@@ -29,6 +29,8 @@ def settings_from(args: argparse.Namespace) -> DataSettings:
         overrides["data_dir"] = args.data_dir
     if getattr(args, "mirror", None):
         overrides["mirror"] = args.mirror
+    if getattr(args, "no_mirror", False):
+        overrides["mirror"] = None
     return DataSettings(**overrides)
 
 
@@ -77,7 +79,9 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", type=Path, help="data directory (env BORDERGEO_DATA_DIR; default ./data)")
     common.add_argument("--mirror", type=Path, help="local mirror of the sources (env BORDERGEO_MIRROR)")
     sub = top.add_subparsers(dest="command", required=True)
-    sub.add_parser("fetch", parents=[common], help=cmd_fetch.__doc__).set_defaults(func=cmd_fetch)
+    p = sub.add_parser("fetch", parents=[common], help=cmd_fetch.__doc__)
+    p.add_argument("--no-mirror", action="store_true", help="download from the origin URLs, ignoring any mirror")
+    p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("build", parents=[common], help=cmd_build.__doc__)
     p.add_argument("layers", nargs="*", metavar="LAYER", help=f"layer ids ({', '.join(default_registry())})")
     p.set_defaults(func=cmd_build)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +15,12 @@ class DataSettings(BaseSettings):
 
     data_dir: Path = Path("data")
     mirror: Path | None = None
+
+    @field_validator("mirror", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """``BORDERGEO_MIRROR=`` (empty) means no mirror, not the current directory."""
+        return None if value == "" else value
 
     @property
     def sources_dir(self) -> Path:

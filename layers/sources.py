@@ -6,9 +6,9 @@ directory or from its origin URL; nothing unverified is ever left at its final p
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
-import shutil
 import tarfile
 import tempfile
 import urllib.request
@@ -65,16 +65,20 @@ def verify(path: Path, src: Source) -> None:
     if digest != src.sha256:
         raise SourceError(
             f"source file {path} is corrupt (sha256 {digest[:12]}…, expected {src.sha256[:12]}…): "
-            "delete it and run `bordergeo fetch`"
+            "run `bordergeo fetch` to replace it"
         )
 
 
 def fetch(dest: Path, mirror: Path | None, files: Iterable[str] | None = None) -> tuple[int, int]:
-    """Copy each declared source from ``mirror`` (or download it) into ``dest``; return (fetched, kept)."""
+    """Copy each declared source from ``mirror`` (or download it) into ``dest``; return (fetched, kept).
+
+    Every file is tried; when some fail, one SourceError lists them all (the others are fetched).
+    """
     wanted = [source(f) for f in files] if files is not None else list(manifest().values())
     if mirror is not None and not mirror.is_dir():
         raise SourceError(f"mirror directory {mirror} does not exist: pass --mirror DIR or set BORDERGEO_MIRROR")
-    fetched = kept = 0
+    fetched = kept = read = 0
+    failures: list[str] = []
     total = len(wanted)
     for i, src in enumerate(wanted, 1):
         target = dest / src.file
@@ -82,14 +86,31 @@ def fetch(dest: Path, mirror: Path | None, files: Iterable[str] | None = None) -
             kept += 1
             continue
         origin = str(mirror / src.file) if mirror else src.url
-        log.info("[%d/%d] %s <- %s (%.1f MB)", i, total, src.file, origin, src.bytes / 1e6)
-        _fetch_one(src, target, mirror)
+        try:
+            n = _fetch_one(src, target, mirror)
+        except SourceError as exc:
+            log.warning("[%d/%d] %s <- %s: FAILED", i, total, src.file, origin)
+            failures.append(str(exc))
+            continue
         fetched += 1
-    log.info("fetch: %d fetched, %d already present and verified, in %s", fetched, kept, dest)
+        read += n
+        log.info("[%d/%d] %s <- %s: %s read, sha256 ok", i, total, src.file, origin, _size(n))
+    log.info("fetch: %d fetched (%s read), %d already present and verified, %d failed, in %s",
+             fetched, _size(read), kept, len(failures), dest)
+    if len(failures) == 1:
+        raise SourceError(failures[0])
+    if failures:
+        listed = "\n  ".join(failures)
+        raise SourceError(f"{len(failures)} of {total} source files could not be fetched:\n  {listed}")
     return fetched, kept
 
 
-def _fetch_one(src: Source, target: Path, mirror: Path | None) -> None:
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _fetch_one(src: Source, target: Path, mirror: Path | None) -> int:
+    """Fetch one file through a temporary file beside ``target``; return the bytes read from its origin."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
@@ -99,25 +120,49 @@ def _fetch_one(src: Source, target: Path, mirror: Path | None) -> None:
     try:
         with open(fd, "wb") as out:
             if mirror is not None:
-                _copy_from_mirror(mirror / src.file, out)
+                n, digest = _copy_from_mirror(mirror, src, out)
             else:
-                out.write(_download(src))
-        verify(tmp, src)
+                n, data = _download(src)
+                out.write(data)
+                digest = hashlib.sha256(data).hexdigest()
+        if digest != src.sha256:
+            raise SourceError(_mismatch(src, mirror, digest, n))
         tmp.replace(target)
-    except SourceError as exc:
-        raise SourceError(str(exc).replace(str(tmp), f"{src.file} (from {mirror or src.url})")) from None
     finally:
         tmp.unlink(missing_ok=True)
+    return n
 
 
-def _copy_from_mirror(path: Path, out: io.BufferedWriter) -> None:
+def _mismatch(src: Source, mirror: Path | None, digest: str, n: int) -> str:
+    """What a checksum mismatch means, and what to do, for a mirror copy or a download."""
+    got = f"sha256 {digest[:12]}…, expected {src.sha256[:12]}…; {n:,} bytes read, {src.bytes:,} declared"
+    if mirror is not None:
+        return (f"the mirror's copy {mirror / src.file} is corrupt ({got}): the mirror itself is damaged or "
+                f"out of date; restore that file in the mirror from {src.url}, or download it from its origin "
+                "with `bordergeo fetch --no-mirror`")
+    return (f"{src.file} downloaded from {src.url} does not match layers/sources.json ({got}): the origin "
+            "changed or the download was cut short; try again, or fetch from a mirror with --mirror DIR")
+
+
+def _copy_from_mirror(mirror: Path, src: Source, out: io.BufferedWriter) -> tuple[int, str]:
+    """Copy one file from the mirror, hashing as it goes; return (bytes read, sha256)."""
+    path = mirror / src.file
     if not path.is_file():
-        raise SourceError(f"{path} is not in the mirror: check --mirror / BORDERGEO_MIRROR")
+        raise SourceError(
+            f"{src.file} is not in the mirror {mirror}: the mirror is incomplete; add it there from {src.url}, "
+            "or download it from its origin with `bordergeo fetch --no-mirror`"
+        )
+    digest = hashlib.sha256()
+    n = 0
     with path.open("rb") as fh:
-        shutil.copyfileobj(fh, out, 1 << 20)
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+            n += len(chunk)
+    return n, digest.hexdigest()
 
 
-def _download(src: Source) -> bytes:
+def _download(src: Source) -> tuple[int, bytes]:
     if src.extract and src.extract.startswith("manual"):
         raise SourceError(f"{src.file} cannot be downloaded as-is ({src.extract})")
     try:
@@ -127,7 +172,7 @@ def _download(src: Source) -> bytes:
         raise SourceError(
             f"download of {src.file} from {src.url} failed ({exc}): offline, use --mirror DIR"
         ) from exc
-    return _extract(src, data)
+    return len(data), _extract(src, data)
 
 
 def _extract(src: Source, data: bytes) -> bytes:

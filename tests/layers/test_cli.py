@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,18 @@ def test_unwritable_data_dir_exit_1(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "is not writable" in proc.stderr and "Traceback" not in proc.stderr
     assert not (blocker / "data").exists()
+
+
+def test_fetch_reports_every_bad_mirror_file_and_exits_1(mirror: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "mirror"
+    shutil.copytree(mirror, bad, copy_function=os.link)
+    (bad / "tiger/tl_2023_us_internationalboundary.shp").unlink()
+    (bad / "tiger/tl_2023_us_internationalboundary.shp").write_bytes(b"damaged")
+    (bad / "census/cb_2018_us_state_500k.zip").unlink()
+    proc = run("fetch", "--mirror", str(bad), data_dir=tmp_path / "data")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "bordergeo: error: 2 of 91 source files could not be fetched:" in proc.stderr
+    assert "the mirror's copy" in proc.stderr and "tl_2023_us_internationalboundary.shp is corrupt" in proc.stderr
+    assert "cb_2018_us_state_500k.zip is not in the mirror" in proc.stderr
+    fetched = [p for p in (tmp_path / "data" / "sources").rglob("*") if p.is_file()]
+    assert len(fetched) == 89  # every good file was fetched in the same run
