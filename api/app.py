@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from api import errors, features, routes, styles, viewer
+from api import errors, features, processes, routes, styles, viewer
 from api.http import ResponseCache
 from api.memory import load_sources
 from api.settings import ApiSettings, get_settings
@@ -45,6 +45,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.backend is None:
             app.state.sources = load_sources(data_settings, registry)
+            processes.preload(app.state.sources)
             yield
             return
         from api.pgserve import serving  # asyncpg only when a database is the backend
@@ -69,6 +70,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
     app.include_router(features.router)
     app.include_router(styles.router)
     app.include_router(viewer.router)
+    app.include_router(processes.router)
     return app
 
 

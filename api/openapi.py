@@ -13,6 +13,7 @@ from typing import Any
 from api.crs import CRS84
 from api.features import ITEMS_FORMATS
 from api.query import ITEM, ITEMS, Env, Param
+from api.processes import openapi_paths as process_paths
 from api.settings import ApiSettings
 from api.source import FeatureSource, Output, Selection, Sources
 from layers.mapstyle import FONT, style_ids
@@ -51,6 +52,7 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str, examples: 
                            "responses": {"200": _content({"text/html": {"type": "string"}}), **_errors()}}},
     }
     paths.update(_style_paths(sources))
+    paths.update(process_paths(_errors()))
     schemas: dict[str, Any] = dict(_BASE_SCHEMAS)
     for coll in sources.values():
         paths.update(_collection_paths(coll, settings, examples.get(coll.spec.id)))
@@ -62,7 +64,8 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str, examples: 
             "title": "bordergeo: US–Mexico border layers",
             "version": sources.build_id,
             "description": "OGC API – Features (Parts 1, 2 and 3) serving the bordergeo layers as GeoJSON, "
-                           "HTML, CSV, GeoPackage and FlatGeobuf.",
+                           "HTML, CSV, GeoPackage and FlatGeobuf, and OGC API – Processes (Part 1 Core, "
+                           "synchronous) for the border analytics.",
             "license": {"name": "see each collection's licence and attribution"},
         },
         "servers": [{"url": base}],

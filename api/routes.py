@@ -12,7 +12,7 @@ import xstatic.pkg.leaflet
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from api import styles, viewer
+from api import processes, styles, viewer
 from api.crs import CRS84, crs_uris
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.errors import RouteNotFoundError
@@ -45,6 +45,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
     *styles.CONFORMANCE,
+    *processes.CONFORMANCE,
 ]
 FORMATS = [JSON, HTML]
 
@@ -65,6 +66,7 @@ async def landing(c: CtxDep) -> Response:
         link(f"{c.base}/api", "service-doc", "text/html", "API documentation"),
         link(f"{c.base}/conformance", "conformance", "application/json", "Conformance classes"),
         link(f"{c.base}/collections", "data", "application/json", "Collections"),
+        link(f"{c.base}/processes", processes.PROCESSES_REL, "application/json", "Processes (analytics)"),
         link(f"{c.base}/maps/", "alternate", "text/html", "Maps"),
         link(f"{c.base}/styles", styles.STYLES_REL, "application/json", "Styles (MapLibre style documents)"),
         link(f"{c.base}/viewer", "related", "text/html", "Map viewer (MapLibre, vector tiles)"),

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import DataDirError
 from layers import border_region, boundary, cities, crossings, population, ports, watersheds
@@ -54,7 +55,7 @@ class BorderData:
     build_dir: Path
     boundary: Table
     line: LineIndex
-    line_geom: shapely.Geometry
+    line_geom: BaseGeometry
     ports: Table
     port_index: PointIndex
     crossings: Table
@@ -81,6 +82,8 @@ class BorderData:
 def load(build_dir: Path | None = None, registry: Registry | None = None) -> BorderData:
     """Load (once per directory) the analytics data of ``build_dir`` (default: the current build)."""
     path = (build_dir or DataSettings().current).resolve()
+    if not (path / "manifest.json").is_file():
+        raise DataDirError(f"no build in {path}: run `bordergeo build`")
     registry = registry or default_registry()
     key = (path, id(registry))
     if key not in _LOADED:
@@ -121,7 +124,7 @@ def _load(build_dir: Path, registry: Registry) -> BorderData:
     )
     for tree_table in (data.units, data.basins, data.region):
         shapely.prepare(tree_table.geoms)
-    log.info("analytics: %s loaded in %.2f s", build_dir.name, time.perf_counter() - t0)
+    log.debug("analytics: %s loaded in %.2f s", build_dir.name, time.perf_counter() - t0)
     return data
 
 
@@ -154,7 +157,7 @@ def _traffic(build_dir: Path, registry: Registry) -> TrafficTable | None:
     return None
 
 
-def oriented_chain(geoms: list[shapely.Geometry]) -> list[tuple[np.ndarray, int]]:
+def oriented_chain(geoms: list[BaseGeometry]) -> list[tuple[np.ndarray, int]]:
     """The boundary's parts as one chain from its western (Pacific) end: (coordinates, feature index).
 
     Features come in ``seq`` order; each part is turned to start where the previous one ended, so the

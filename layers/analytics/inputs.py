@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidParameterError, NotFoundError
 
@@ -95,7 +96,7 @@ def check_km(km: Any, name: str = "distance_km") -> float:
     return value
 
 
-def geometry(value: Any, name: str = "geometry") -> shapely.Geometry:
+def geometry(value: Any, name: str = "geometry") -> BaseGeometry:
     """A valid lon/lat shapely geometry from a GeoJSON geometry (or Feature) object."""
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
@@ -116,7 +117,8 @@ def geometry(value: Any, name: str = "geometry") -> shapely.Geometry:
     if bad.any():
         lon, lat = coords[int(np.argmax(bad))]
         check_lon_lat(float(lon), float(lat), name)
-    return geom if geom.is_valid else shapely.make_valid(geom)
+    valid: BaseGeometry = geom if geom.is_valid else shapely.make_valid(geom)
+    return valid
 
 
 def parse_json(text: str | bytes, name: str) -> Any:

@@ -59,7 +59,7 @@ def where(data: BorderData, points: Any) -> list[dict[str, Any]]:
     """For each point: country, state, county or municipio (with population), basins, whether inside the
     La Paz border region, and the geodesic distance to the boundary."""
     lon, lat = points_array(points)
-    geoms = shapely.points(lon, lat)
+    geoms = np.asarray(shapely.points(lon, lat))
     unit = _holder(data.units.tree, geoms)
     region = _holder(data.region.tree, geoms)
     b_pts, b_idx = data.basins.tree.query(geoms, predicate="intersects")

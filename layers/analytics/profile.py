@@ -55,11 +55,12 @@ def _traffic(data: BorderData, code: str, row: int) -> dict[str, Any]:
     years = table.port_years(code)
     last = table.full_years[-1]
     border = table.border_year(last)
-    people = int(years.loc[last, "people"])
+    people = int(years["people"].loc[last])
     month, busiest = table.busiest.get(code, (None, 0))
     return {
         "traffic_source": f"monthly traffic layer, {table.first_month} to {table.last_month}",
-        "years": [{"year": int(y), **{c: int(years.loc[y, c]) for c in COLUMNS}} for y in years.index],
+        "years": [{"year": int(y), **{c: int(v) for c, v in zip(COLUMNS, row, strict=True)}}
+                  for y, row in zip(years.index, years[COLUMNS].to_numpy().tolist(), strict=True)],
         "trend": {m: {"first_year": table.full_years[0], "last_year": last,
                       **trend(list(table.full_years), [int(v) for v in years[m]])} for m in TREND_MEASURES},
         "busiest_month": {"month": month, "people": busiest},

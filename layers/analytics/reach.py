@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.buffer import geodesic_buffer
+from geo.errors import InvalidParameterError
 from layers.analytics.data import BorderData
 from layers.analytics.geodesy import WGS84, LineIndex, geodesic_circle
 from layers.analytics.inputs import check_km, geometry, unknown
@@ -38,14 +40,12 @@ def population_within(data: BorderData, km: Any, around: str | None = None, geoj
     crossing id) or of a GeoJSON geometry, per country, by areal weighting and by GeoNames places."""
     km = check_km(km)
     if (around is None) == (geojson is None):
-        from geo.errors import InvalidParameterError
-
         raise InvalidParameterError("give exactly one of 'around' (a feature id) or 'geometry' (GeoJSON)")
     label, geom = (around, named_geometry(data, around)) if around is not None else (None, geometry(geojson))
     return _within(data, km, label, geom)
 
 
-def named_geometry(data: BorderData, feature_id: str) -> shapely.Geometry:
+def named_geometry(data: BorderData, feature_id: str) -> BaseGeometry:
     """The geometry of "boundary", a port code or a crossing id (404 for anything else)."""
     if feature_id == "boundary":
         return data.line_geom
@@ -59,7 +59,7 @@ def named_geometry(data: BorderData, feature_id: str) -> shapely.Geometry:
     raise unknown("feature (boundary, port code or crossing id)", feature_id, known)
 
 
-def _within(data: BorderData, km: float, label: str | None, geom: shapely.Geometry) -> dict[str, Any]:
+def _within(data: BorderData, km: float, label: str | None, geom: BaseGeometry) -> dict[str, Any]:
     zone = zone_polygon(geom, km)
     areal = areal_weighting(data, zone)
     places = places_within(data, geom, km, label == "boundary")
@@ -78,15 +78,15 @@ def _within(data: BorderData, km: float, label: str | None, geom: shapely.Geomet
 
 
 @lru_cache(maxsize=32)
-def zone_polygon(geom: shapely.Geometry, km: float) -> shapely.Geometry:
+def zone_polygon(geom: BaseGeometry, km: float) -> BaseGeometry:
     """Every lon/lat point within ``km`` (geodesic) of ``geom`` (cached: geometries are immutable)."""
-    if geom.geom_type == "Point":
+    if isinstance(geom, shapely.Point):
         return shapely.Polygon(geodesic_circle(geom.x, geom.y, km * 1000.0))
     zone = geodesic_buffer(geom, km)
     return zone if geom.geom_type not in ("Polygon", "MultiPolygon") else shapely.union(zone, geom)
 
 
-def areal_weighting(data: BorderData, zone: shapely.Geometry) -> dict[str, Any]:
+def areal_weighting(data: BorderData, zone: BaseGeometry) -> dict[str, Any]:
     """Areal-weighted population of the units touching ``zone``, per country."""
     shapely.prepare(zone)
     hits = data.units.tree.query(zone, predicate="intersects")
@@ -100,13 +100,13 @@ def areal_weighting(data: BorderData, zone: shapely.Geometry) -> dict[str, Any]:
         share[partial] = np.clip(share[partial] / data.unit_area_km2[hits[partial]], 0.0, 1.0)
     people = data.units.columns["population"][hits].astype(np.float64) * share
     country = data.units.columns["country"][hits]
-    by = {c: int(round(float(people[country == c].sum()))) for c in COUNTRIES}
+    by = {c: round(float(people[country == c].sum())) for c in COUNTRIES}
     return {**by, "total": sum(by.values()), "units": int((share > 0).sum()), "units_whole": int(whole.sum())}
 
 
-def places_within(data: BorderData, geom: shapely.Geometry, km: float, is_boundary: bool = False) -> dict[str, Any]:
+def places_within(data: BorderData, geom: BaseGeometry, km: float, is_boundary: bool = False) -> dict[str, Any]:
     """GeoNames population of the places within ``km`` (exact geodesic distance) of ``geom``, per country."""
-    lon, lat = data.places.columns["longitude"], data.places.columns["latitude"]
+    lon, lat = shapely.get_x(data.places.geoms), shapely.get_y(data.places.geoms)
     dist = distances_m(geom, lon, lat, data.line if is_boundary else None)
     inside = dist <= km * 1000.0
     pop = data.places.columns["population"]
@@ -115,7 +115,7 @@ def places_within(data: BorderData, geom: shapely.Geometry, km: float, is_bounda
     return {**by, "total": sum(by.values()), "places": int(inside.sum())}
 
 
-def distances_m(geom: shapely.Geometry, lon: np.ndarray, lat: np.ndarray, index: LineIndex | None = None) -> np.ndarray:
+def distances_m(geom: BaseGeometry, lon: np.ndarray, lat: np.ndarray, index: LineIndex | None = None) -> np.ndarray:
     """Exact geodesic distance (m) from each lon/lat point to ``geom`` (0 inside a polygon)."""
     if index is None:
         index = _line_index(geom)
@@ -130,7 +130,7 @@ def distances_m(geom: shapely.Geometry, lon: np.ndarray, lat: np.ndarray, index:
     return np.asarray(dist)
 
 
-def _line_index(geom: shapely.Geometry) -> LineIndex | None:
+def _line_index(geom: BaseGeometry) -> LineIndex | None:
     """A geodesic index of the lines (or polygon outlines) of ``geom``; None for points only."""
     outline = geom.boundary if geom.geom_type in ("Polygon", "MultiPolygon") else geom
     lines = [np.asarray(g.coords)[:, :2] for g in getattr(outline, "geoms", [outline])
@@ -138,7 +138,7 @@ def _line_index(geom: shapely.Geometry) -> LineIndex | None:
     return LineIndex(lines) if lines else None
 
 
-def _reach(data: BorderData, zone: shapely.Geometry) -> float:
+def _reach(data: BorderData, zone: BaseGeometry) -> float:
     """Largest geodesic distance (km) from the boundary of any vertex of the zone's outline."""
     coords = shapely.get_coordinates(zone)
     return round(float(data.line.nearest(coords[:, 0], coords[:, 1]).distance_m.max()) / 1000.0, 3)

@@ -38,17 +38,19 @@ class TrafficTable:
         data = frame[["port_code", *COLUMNS]].assign(year=month.dt.year, ym=month.dt.strftime("%Y-%m"))
         months = sorted(data["ym"].unique())
         per_year = pd.Series(months).str[:4].astype(int).value_counts()
-        full = tuple(sorted(int(y) for y, n in per_year.items() if n == 12))
+        full = tuple(sorted(int(str(y)) for y, n in per_year.items() if n == 12))
         yearly = data[data["year"].isin(full)].groupby(["port_code", "year"])[COLUMNS].sum().astype("int64")
         top = data.sort_values(["people", "ym"], ascending=[False, True]).drop_duplicates("port_code")
-        busiest = {str(r.port_code): (str(r.ym), int(r.people)) for r in top.itertuples()}
+        busiest = {str(code): (str(ym), int(people)) for code, ym, people in
+                   zip(top["port_code"], top["ym"], top["people"], strict=True)}
         return cls(yearly, full, busiest, months[0], months[-1])
 
     def port_years(self, code: str) -> pd.DataFrame:
         """The port's yearly totals (index year, every full year present, zeros where it reported nothing)."""
         if code not in self.yearly.index.get_level_values(0):
             return pd.DataFrame(0, index=pd.Index(self.full_years, name="year"), columns=COLUMNS)
-        return self.yearly.loc[code].reindex(self.full_years, fill_value=0)
+        years = pd.DataFrame(self.yearly.xs(code, level="port_code"))
+        return years.reindex(self.full_years, fill_value=0)
 
     def border_year(self, year: int) -> int:
         """People entering through every port in ``year``."""
