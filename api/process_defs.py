@@ -24,9 +24,10 @@ from layers.analytics import (
 Schema = dict[str, Any]
 
 # OpenAPI 3.0 schema objects (the dialect of OGC API – Processes 1.0): no prefixItems, nullable not null
-_PAIR: Schema = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number", "minimum": -180,
+_PAIR: Schema = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number", "minimum": -180,
                                                                          "maximum": 180},
-                 "description": "[longitude, latitude]; the latitude must lie within ±90"}
+                 "description": "[longitude, latitude]; the latitude must lie within ±90; a third number (a "
+                                "height) is ignored"}
 POINTS: Schema = {"oneOf": [
     {"type": "array", "minItems": 1, "maxItems": MAX_POINTS, "items": _PAIR,
      "description": f"[lon, lat] pairs (WGS84 degrees), at most {MAX_POINTS:,}"},

@@ -141,6 +141,9 @@ def parse_execute(process: Process, body: bytes) -> tuple[dict[str, Any], str]:
     if unknown:
         raise InvalidParameterError(f"unknown input '{unknown[0][:40]}' for process {process.id}; "
                                     f"its inputs are {', '.join(process.inputs)}")
+    nulls = [k for k, v in inputs.items() if v is None]
+    if nulls:  # no input is nullable: leave an optional one out instead
+        raise InvalidParameterError(f"input '{nulls[0]}': null is not a value; leave the input out instead")
     missing = [k for k, v in process.inputs.items() if v.required and k not in inputs]
     if missing:
         raise InvalidParameterError(f"process {process.id}: input '{missing[0]}' is required")

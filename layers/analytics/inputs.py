@@ -139,3 +139,14 @@ def unknown(kind: str, value: str, known: Sequence[str]) -> UnknownFeatureError:
     shown = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     return UnknownFeatureError(f"no {kind} '{_show(value)[1:-1] if isinstance(value, str) else value}': "
                                f"known ids include {shown}")
+
+
+def check_reach(reach_m: np.ndarray, name: str = "points") -> None:
+    """400 when a point lies farther from the boundary than the analytics answer for (3,000 km)."""
+    from layers.analytics.geodesy import MAX_REACH_M
+
+    far = np.flatnonzero(reach_m > MAX_REACH_M)
+    if len(far):
+        raise InvalidParameterError(
+            f"{name}[{far[0]}] lies {reach_m[far[0]] / 1000:,.0f} km from the US–Mexico boundary; the analytics "
+            f"answer within {MAX_REACH_M / 1000:,.0f} km of it")

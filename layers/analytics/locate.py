@@ -9,7 +9,7 @@ import shapely
 
 from geo.measure import KM_PER_MILE
 from layers.analytics.data import SIDE_COUNTRY, BorderData
-from layers.analytics.inputs import points_array
+from layers.analytics.inputs import check_reach, points_array
 from layers.ports import MEASURES
 
 SEGMENT_FIELDS = ("segment_id", "name", "kind", "kind_es", "us_state", "mx_state")
@@ -25,6 +25,7 @@ def border_distance(data: BorderData, points: Any) -> list[dict[str, Any]]:
     ``points``: ``[[lon, lat], ...]`` or a GeoJSON Point / MultiPoint / Feature / FeatureCollection.
     """
     lon, lat = points_array(points)
+    check_reach(data.line.reach_m(lon, lat))
     near = data.line.nearest(lon, lat)
     crossing, crossing_m = data.crossing_index.nearest(lon, lat)
     port, port_m = data.port_index.nearest(lon, lat)
@@ -59,6 +60,7 @@ def where(data: BorderData, points: Any) -> list[dict[str, Any]]:
     """For each point: country, state, county or municipio (with population), basins, whether inside the
     La Paz border region, and the geodesic distance to the boundary."""
     lon, lat = points_array(points)
+    check_reach(data.line.reach_m(lon, lat))
     geoms = np.asarray(shapely.points(lon, lat))
     unit = _holder(data.units.tree, geoms)
     region = _holder(data.region.tree, geoms)

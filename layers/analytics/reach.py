@@ -21,7 +21,7 @@ from geo.buffer import geodesic_buffer
 from geo.errors import InvalidParameterError
 from layers.analytics.data import BorderData
 from layers.analytics.geodesy import WGS84, LineIndex, geodesic_circle
-from layers.analytics.inputs import check_km, geometry, unknown
+from layers.analytics.inputs import check_km, check_reach, geometry, unknown
 from layers.population import BUFFER_KM
 
 COUNTRIES = ("US", "MX")
@@ -41,8 +41,15 @@ def population_within(data: BorderData, km: Any, around: str | None = None, geoj
     km = check_km(km)
     if (around is None) == (geojson is None):
         raise InvalidParameterError("give exactly one of 'around' (a feature id) or 'geometry' (GeoJSON)")
-    label, geom = (around, named_geometry(data, around)) if around is not None else (None, geometry(geojson))
-    return _within(data, km, label, geom)
+    if around is not None:
+        return _within(data, km, around, named_geometry(data, around))
+    geom = geometry(geojson)
+    coords = shapely.get_coordinates(geom)
+    check_reach(data.line.reach_m(coords[:, 0], coords[:, 1]), "geometry vertex")
+    try:
+        return _within(data, km, None, geom)
+    except shapely.errors.GEOSException as exc:  # e.g. a polygon that make_valid could not mend
+        raise InvalidParameterError(f"geometry: cannot buffer it ({str(exc)[:100]})") from None
 
 
 def named_geometry(data: BorderData, feature_id: str) -> BaseGeometry:

@@ -4,8 +4,9 @@ Bounded: a fixed seed and a fixed number of examples per operation (about a minu
 is not used because it makes fuzzing repeat until the budget is spent). The JUnit report is parsed so a
 failure names the operation and the check that failed.
 
-One check is configured, on the items operations only: ``positive_data_acceptance`` also accepts 400
-there, because OGC API parameters carry rules OpenAPI 3.0 cannot state (a cql2-text ``filter`` must parse,
+One check is configured, on the items and process execution operations only: ``positive_data_acceptance``
+also accepts 400 there (and 404 for an unknown port code or feature id given to a process), because OGC
+API parameters carry rules OpenAPI 3.0 cannot state (a cql2-text ``filter`` must parse,
 a bbox's lower corner must not exceed its upper one, latitudes lie within ±90 in the units of
 ``bbox-crs``), so schema-valid junk such as ``filter=îf`` is rightly refused. Every other check stays
 strict, including ``negative_data_rejection``, ``not_a_server_error`` and the response schema and
@@ -29,6 +30,10 @@ MAX_SECONDS = 600
 CONFIG = """
 [[operations]]
 include-path-regex = "/items$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
+
+[[operations]]
+include-path-regex = "/execution$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
 """
 
