@@ -12,8 +12,8 @@ from typing import Any
 
 from api.crs import CRS84
 from api.features import ITEMS_FORMATS
-from api.query import ITEM, ITEMS, Env, Param
 from api.processes import openapi_paths as process_paths
+from api.query import ITEM, ITEMS, Env, Param
 from api.settings import ApiSettings
 from api.source import FeatureSource, Output, Selection, Sources
 from layers.mapstyle import FONT, style_ids

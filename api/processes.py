@@ -9,7 +9,6 @@ synchronous only: there is no job store, so ``/jobs`` is not offered.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,6 +19,7 @@ from starlette.responses import Response
 from api.dependencies import Ctx, CtxDep, link, render_page, respond
 from api.params import HTML, JSON, check_params, negotiate
 from api.process_defs import PROCESSES, Process
+from api.source import Sources
 from geo.errors import BorderGeoError, InvalidParameterError, NotFoundError
 from layers.analytics import BorderData, load
 from layers.analytics.inputs import parse_json
@@ -46,12 +46,21 @@ class NoSuchProcessError(NotFoundError):
     ogc_code = "NoSuchProcess"
 
 
-def load_analytics(build_dir: Path) -> BorderData | None:
-    """The analytics data of the served build (indexes built once, here); None if the build lacks layers."""
+def preload(sources: Sources) -> None:
+    """Build the analytics indexes of the served build now (at startup), not on the first request."""
+    if analytics_for(sources) is None:
+        log.warning("processes unavailable: build %s lacks the layers the analytics read", sources.build_id)
+
+
+def analytics_for(sources: Sources) -> BorderData | None:
+    """The analytics data of the build ``sources`` serves (loaded once per build directory), or None when
+    the backend has no build directory or the build lacks the layers the analytics read."""
+    if sources.store is None:
+        return None
     try:
-        return load(build_dir)
+        return load(sources.store.path)
     except BorderGeoError as exc:
-        log.warning("processes disabled: %s", exc)
+        log.debug("no analytics for %s: %s", sources.build_id, exc)
         return None
 
 
@@ -115,7 +124,7 @@ async def execute(process_id: str, request: Request, c: CtxDep) -> Response:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidParameterError(f"request body of {len(body):,} bytes; at most {MAX_BODY_BYTES:,}")
     inputs, mode = parse_execute(process, body)
-    data: BorderData | None = request.app.state.analytics
+    data = analytics_for(c.sources)  # this request's build: follows a switch to a newer build
     if data is None:
         raise NoSuchProcessError(f"process '{process.id}' is unavailable: this build lacks the layers it reads "
                                  "(run `bordergeo build`)")
