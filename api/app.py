@@ -45,7 +45,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.backend is None:
             app.state.sources = load_sources(data_settings, registry)
-            processes.preload(app.state.sources)
+            processes.preload(app.state.sources, data_settings)
             yield
             return
         from api.pgserve import serving  # asyncpg only when a database is the backend
@@ -54,6 +54,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
             app.state.sources = sources  # replaced whole: a request keeps the build it started with
 
         async with serving(settings.backend, install, settings.backend_poll_seconds, registry):
+            processes.preload(app.state.sources, data_settings)
             yield
 
     app = BorderGeoAPI(
@@ -65,6 +66,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.data_settings = data_settings  # the analytics read the build directory even behind a database
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(features.router)

@@ -23,6 +23,8 @@ from api.source import Sources
 from geo.errors import BorderGeoError, InvalidParameterError, NotFoundError
 from layers.analytics import BorderData, load
 from layers.analytics.inputs import parse_json
+from layers.settings import DataSettings
+from layers.store import BuildStore
 
 log = logging.getLogger("bordergeo.api")
 router = APIRouter()
@@ -46,19 +48,24 @@ class NoSuchProcessError(NotFoundError):
     ogc_code = "NoSuchProcess"
 
 
-def preload(sources: Sources) -> None:
+def preload(sources: Sources, data: DataSettings | None = None) -> None:
     """Build the analytics indexes of the served build now (at startup), not on the first request."""
-    if analytics_for(sources) is None:
+    if analytics_for(sources, data) is None:
         log.warning("processes unavailable: build %s lacks the layers the analytics read", sources.build_id)
 
 
-def analytics_for(sources: Sources) -> BorderData | None:
+def analytics_for(sources: Sources, data: DataSettings | None = None) -> BorderData | None:
     """The analytics data of the build ``sources`` serves (loaded once per build directory), or None when
-    the backend has no build directory or the build lacks the layers the analytics read."""
-    if sources.store is None:
+    the build lacks the layers the analytics read. A backend without a build directory (a database) uses
+    the current build of ``data`` when it is the very build the database holds (same build id)."""
+    store = sources.store
+    if store is None and data is not None:
+        local = BuildStore.current(data)
+        store = local if local is not None and local.build_id == sources.build_id else None
+    if store is None:
         return None
     try:
-        return load(sources.store.path)
+        return load(store.path)
     except BorderGeoError as exc:
         log.debug("no analytics for %s: %s", sources.build_id, exc)
         return None
@@ -124,7 +131,8 @@ async def execute(process_id: str, request: Request, c: CtxDep) -> Response:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidParameterError(f"request body of {len(body):,} bytes; at most {MAX_BODY_BYTES:,}")
     inputs, mode = parse_execute(process, body)
-    data = analytics_for(c.sources)  # this request's build: follows a switch to a newer build
+    # this request's build: follows a switch to a newer build
+    data = analytics_for(c.sources, getattr(request.app.state, "data_settings", None))
     if data is None:
         raise NoSuchProcessError(f"process '{process.id}' is unavailable: this build lacks the layers it reads "
                                  "(run `bordergeo build`)")

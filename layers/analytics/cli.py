@@ -197,7 +197,7 @@ def _port_table(r: dict[str, Any]) -> str:
         lines.append(f"busiest month: {r['busiest_month']['month']} ({_cell(r['busiest_month']['people'])} people)")
     if r["trend"]:
         t = r["trend"]["people"]
-        lines.append(f"people {t['first_year']}-{t['last_year']}: {t['direction']}, "
+        lines.append(f"people {t['from_year']}-{t['last_year']}: {t['direction']}, "
                      f"{_cell(t['change_pct'])} %, {_cell(t['slope_per_year'])} per year")
     lines.append("crossings: " + (", ".join(c["name"] for c in r["crossings"]) or "-"))
     pw = r["population_within_25km"]
@@ -206,6 +206,6 @@ def _port_table(r: dict[str, Any]) -> str:
                  f"{_cell(pw['geonames']['MX'])}")
     if r["years"]:
         lines += ["", _table(["year", "people", "pedestrians", "personal vehicles", "trucks", "buses", "trains"],
-                             [[y["year"], y["people"], y["pedestrians"], y["personal_vehicles"], y["trucks"],
+                             [[str(y["year"]), y["people"], y["pedestrians"], y["personal_vehicles"], y["trucks"],
                                y["buses"], y["trains"]] for y in r["years"]])]
     return "\n".join(lines)

@@ -61,7 +61,7 @@ def _traffic(data: BorderData, code: str, row: int) -> dict[str, Any]:
         "traffic_source": f"monthly traffic layer, {table.first_month} to {table.last_month}",
         "years": [{"year": int(y), **{c: int(v) for c, v in zip(COLUMNS, row, strict=True)}}
                   for y, row in zip(years.index, years[COLUMNS].to_numpy().tolist(), strict=True)],
-        "trend": {m: {"first_year": table.full_years[0], "last_year": last,
+        "trend": {m: {"last_year": last,
                       **trend(list(table.full_years), [int(v) for v in years[m]])} for m in TREND_MEASURES},
         "busiest_month": {"month": month, "people": busiest},
         "share_of_border": {"year": last, "people": people, "border_people": border,

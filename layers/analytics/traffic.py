@@ -58,17 +58,23 @@ class TrafficTable:
 
 
 def trend(years: list[int], values: list[int]) -> dict[str, Any]:
-    """Least-squares slope (per year), change first to last year, and compound annual growth."""
+    """Least-squares slope (per year), change first to last year, and compound annual growth, from the first
+    year with reported traffic (a port opened, or first reported, later than the data start)."""
     x, y = np.asarray(years, dtype=float), np.asarray(values, dtype=float)
+    start = int(np.argmax(y > 0)) if y.any() else 0
+    x, y = x[start:], y[start:]
     if len(x) < 2 or not y.any():
-        return {"slope_per_year": None, "change_pct": None, "cagr_pct": None, "direction": None}
+        return {"from_year": None, "slope_per_year": None, "change_pct": None, "cagr_pct": None,
+                "direction": None}
     slope = float(np.polyfit(x, y, 1)[0])
-    first, last = y[0], y[-1]
+    first, last = float(y[0]), float(y[-1])
     change = (last - first) / first * 100.0 if first > 0 else None
-    cagr = ((last / first) ** (1.0 / (x[-1] - x[0])) - 1.0) * 100.0 if first > 0 and last > 0 else None
-    rel = slope / max(y.mean(), 1.0)
+    span = float(x[-1] - x[0])
+    cagr = ((last / first) ** (1.0 / span) - 1.0) * 100.0 if first > 0 and last > 0 else None
+    rel = slope / max(float(y.mean()), 1.0)
     direction = "rising" if rel > 0.005 else "falling" if rel < -0.005 else "flat"
     return {
+        "from_year": int(x[0]),
         "slope_per_year": round(slope),
         "change_pct": None if change is None else round(change, 1),
         "cagr_pct": None if cagr is None else round(cagr, 2),
