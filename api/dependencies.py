@@ -27,7 +27,11 @@ class Ctx:
     accept: str | None
 
     def url(self, path: str, params: Params | None = None, **changes: str | None) -> str:
-        """Absolute URL of ``path`` with ``params`` (``changes`` replace or, when None, remove values)."""
+        """Absolute URL of ``path`` with ``params`` (``changes`` replace or, when None, remove values).
+
+        Parameters are written sorted by name, so a body never depends on the order a client sent them in
+        (the front's ETag is a hash of the sorted query: equal tags must mean equal bytes).
+        """
         merged: dict[str, list[str]] = {k: list(v) for k, v in (params or {}).items()}
         for name, value in changes.items():
             name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
@@ -35,7 +39,7 @@ class Ctx:
                 merged.pop(name, None)
             else:
                 merged[name] = [value]
-        query = urlencode(merged, doseq=True, quote_via=quote, safe=",:/")
+        query = urlencode(sorted(merged.items()), doseq=True, quote_via=quote, safe=",:/")
         return f"{self.base}{path}" + (f"?{query}" if query else "")
 
     def self_url(self, **changes: str | None) -> str:
@@ -49,7 +53,9 @@ def ctx(request: Request) -> Ctx:
     base = settings.base_url.rstrip("/") if settings.base_url else str(request.base_url).rstrip("/")
     query = request.scope.get("query_string", b"").decode("latin-1")
     params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
-    return Ctx(request.app.state.sources, settings, base, request.url.path, params, request.headers.get("accept"))
+    # the front (api.http) pinned the build this request is answered from; read app.state only without it
+    sources = request.scope.get("bordergeo.sources") or request.app.state.sources
+    return Ctx(sources, settings, base, request.url.path, params, request.headers.get("accept"))
 
 
 CtxDep = Annotated[Ctx, Depends(ctx)]
