@@ -68,8 +68,8 @@ class BuildWatcher:
 
     async def _run(self) -> None:
         while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            with suppress(TimeoutError):  # interval 0: no polling, SIGHUP only
+                await asyncio.wait_for(self._wake.wait(), self.interval or None)
             self._wake.clear()
             await self.check()
 
