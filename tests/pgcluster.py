@@ -24,7 +24,7 @@ DATABASE = "bordergeo"
 #: settings for a disposable cluster: durability off (a crash loses nothing we need), few resources
 SERVER_OPTIONS = (
     "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-    "-c shared_buffers=64MB -c max_connections=60 -c timezone=UTC"
+    "-c shared_buffers=64MB -c max_connections=60 -c timezone=UTC -c jit=off"
 )
 
 
