@@ -344,7 +344,10 @@ SPEC = LayerSpec(
     properties=SPEC_PROPS,
     sources=(CENTERLINES, NORTH_AMERICA),
     licence="Public domain (Natural Earth)",
-    attribution="Made with Natural Earth (rivers and lake centerlines, North America supplement)",
+    attribution=(
+        "Made with Natural Earth (rivers and lake centerlines, North America supplement); where the rivers form "
+        "the boundary: US Census Bureau TIGER/Line"
+    ),
     build=build,
     depends=("watersheds", "boundary"),
     style=Style(color="#2171b5", weight=1.5, by="basin_id",
