@@ -159,6 +159,7 @@ SPEC = LayerSpec(
     depends=("boundary", "ports"),
     style=Style(
         color="#ff7f00", fill_color="#fdbf6f", fill_opacity=0.9, radius=4.0, by="main_traffic",
+        label="name", label_min_zoom=11, name_es_field="name_es",
         palette=(("rail", "#6a3d9a"), ("commercial", "#e31a1c"), ("passenger vehicles", "#ff7f00"),
                  ("pedestrians only", "#33a02c")),
     ),

@@ -231,8 +231,8 @@ SPEC = LayerSpec(
     attribution="Bureau of Transportation Statistics, Border Crossing/Entry Data (CBP)",
     build=build,
     depends=("boundary",),
-    style=Style(color="#6a3d9a", fill_color="#cab2d6", fill_opacity=0.8, radius=6.0,
-                size_by=f"people_{LATEST_FULL_YEAR}"),
+    style=Style(color="#1a1a1a", fill_color="#ffd92f", fill_opacity=0.85, radius=6.0,
+                size_by=f"people_{LATEST_FULL_YEAR}", label="name", label_min_zoom=8, name_es_field="name_es"),
     keywords=("ports of entry", "puertos fronterizos", "BTS", "CBP", "border crossings", "garitas"),
     roles=frozenset({"feature-pages"}),
     method=(
