@@ -18,7 +18,7 @@ XScale = Callable[[pd.Timestamp], float]  # month -> x in px
 
 
 def monthly_chart(series: Mapping[str, pd.Series], lang: Lang = "en", width: int = WIDTH) -> str:
-    """One small line chart per series (own y scale from 0), sharing the time axis, captions in ``lang``; '' if no data."""
+    """One small line chart per series (own y scale from 0) on a shared time axis, captions in ``lang``; '' if none."""
     clean = {value_label(name, lang): _monthly(s) for name, s in series.items()}
     clean = {name: s for name, s in clean.items() if not s.empty and float(s.max()) > 0}
     if not clean:

@@ -33,7 +33,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "port_sub": ("port code {code}", "clave de puerto {code}"),
     "port_link": ("open its map and monthly traffic", "ver su mapa y su tránsito mensual"),
     "traffic_title": ("{name}: monthly inbound crossings", "{name}: cruces mensuales hacia EUA"),
-    "traffic_none": ("No monthly traffic recorded for this port.", "No hay tránsito mensual registrado en este puerto."),
+    "traffic_none": ("No monthly traffic recorded for this port.",
+                     "No hay tránsito mensual registrado en este puerto."),
     "traffic_source": ("Source: Bureau of Transportation Statistics, Border Crossing Entry Data (port {code}).",
                        "Fuente: Bureau of Transportation Statistics, Border Crossing Entry Data (puerto {code})."),
     "chart_panel": ("{name}: peak {peak} ({peak_month}), latest {last} ({last_month})",
@@ -68,7 +69,8 @@ PROP_ES: dict[str, str] = {
     "longitud de frontera (mi)", "treaty_article": "artículo del tratado", "treaty_allotment_acre_feet_per_year":
     "asignación del tratado (acre-pie/año)", "treaty_allotment_m3_per_year": "asignación del tratado (m³/año)",
     "treaty_allotment_recipient": "país que recibe la asignación", "treaty_summary": "lo que dice el tratado",
-    "width_km": "ancho", "n_states": "número de estados", "states": "estados", "n_units": "número de municipios o condados",
+    "width_km": "ancho", "n_states": "número de estados", "states": "estados",
+    "n_units": "número de municipios o condados",
     "geonameid": "id GeoNames", "admin1_code": "clave admin1", "region_side": "lado de la región",
     "river_id": "río", "reservoir_id": "presa", "scalerank": "rango de escala", "source_layer": "capa de origen",
     "featurecla": "clase", "land_id": "polígono", "clipped": "recortado", "state_fips": "clave FIPS",
@@ -80,7 +82,8 @@ MEASURE_ES: dict[str, str] = {
     "bus_passengers": "pasajeros de autobús", "buses": "autobuses", "pedestrians": "peatones",
     "personal_vehicle_passengers": "pasajeros de vehículos particulares", "personal_vehicles": "vehículos particulares",
     "rail_containers_empty": "contenedores de tren vacíos", "rail_containers_full": "contenedores de tren llenos",
-    "train_passengers": "pasajeros de tren", "trains": "trenes", "truck_containers_empty": "contenedores de camión vacíos",
+    "train_passengers": "pasajeros de tren", "trains": "trenes",
+    "truck_containers_empty": "contenedores de camión vacíos",
     "truck_containers_full": "contenedores de camión llenos", "trucks": "camiones", "people": "personas",
 }
 #: category values (legend rows) -> (English, Spanish), where the layer has no ``<property>_es`` column
@@ -116,6 +119,8 @@ def prop_label(name: str, lang: Lang) -> str:
         return name.replace("_", " ")
     if name in PROP_ES:
         return PROP_ES[name]
+    if name in MEASURE_ES:
+        return MEASURE_ES[name]
     match = _MEASURE.match(name)
     if match and match["stem"] in MEASURE_ES:
         stem = MEASURE_ES[match["stem"]]

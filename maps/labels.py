@@ -38,10 +38,8 @@ def label_group(
         return None
     priority = _priority(spec, gdf)
     zooms = _zooms(spec, priority)
-    if style.label == spec.title_field:
-        names = display_names(spec, gdf, lang)
-    else:
-        names = gdf[style.label].astype(str).tolist()
+    same = style.label == spec.title_field
+    names = display_names(spec, gdf, lang) if same else gdf[style.label].astype(str).tolist()
     picked = list(range(len(gdf))) if rows is None else list(rows)
     anchors = _anchors(gdf.geometry.iloc[picked])
     items = []

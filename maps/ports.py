@@ -24,17 +24,17 @@ from layers import ports as ports_layer
 from maps.basemap import basemap_layers, data_layers
 from maps.chart import monthly_chart
 from maps.data import Build, Layer
-from maps.i18n import Lang, page, t
+from maps.i18n import Lang, t
 from maps.labels import label_group
 from maps.layer import Drawn, FeatureLayer, drawn, feature_layer
 from maps.pages import (
     PageParts,
-    label_sorted,
     basemap_labels,
     drawing_order,
     feature_page_layer,
     feature_page_pattern,
     finish,
+    label_sorted,
     new_map,
 )
 from maps.symbology import display_names, kind_of

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import DataDirError
-from maps.assets import copy_assets
 from layers.registry import default_registry
+from maps.assets import copy_assets
 from maps.basemap import ROLE as BASEMAP_ROLE
 from maps.basemap import data_layers
 from maps.data import Build, built_ids, load_build

@@ -8,7 +8,6 @@ Otherwise ``style.color`` / ``style.fill_color``.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -133,11 +132,12 @@ def _without_common_prefix(labels: list[str]) -> list[str]:
     """'Border region – United States', 'Border region – Mexico' -> 'United States', 'Mexico'."""
     if len(labels) < 2:
         return labels
-    prefix = os.path.commonprefix(labels)
-    cut = max(prefix.rfind(" – "), prefix.rfind(" - "), prefix.rfind(": "))
-    if cut < 0:
-        return labels
-    return [label[cut:].lstrip(" –-:") for label in labels]
+    first, rest = labels[0], labels[1:]
+    for sep in (" – ", " - ", ": "):
+        head = first.rpartition(sep)[0]
+        if head and all(label.startswith(head + sep) for label in rest):
+            return [label[len(head) + len(sep):] for label in labels]
+    return labels
 
 
 def feature_name_field(spec: LayerSpec, lang: Lang) -> str | None:
@@ -188,7 +188,8 @@ def _radii(spec: LayerSpec, gdf: gpd.GeoDataFrame, lang: Lang) -> tuple[list[flo
     refs = sorted({_nice(vmax), _nice(vmax / 5), _nice(vmax / 25)}, reverse=True)
     items = [LegendItem("circle", "#555", f"{fmt(v)}{unit}", scale.radius(v), "none") for v in refs if v > 0]
     y = gdf[scale.prop].to_numpy(dtype=float, na_value=np.nan)
-    return [round(scale.radius(float(v)), 1) for v in y], items, t("circle_area", lang, name=prop_label(prop.name, lang))
+    note = t("circle_area", lang, name=prop_label(prop.name, lang))
+    return [round(scale.radius(float(v)), 1) for v in y], items, note
 
 
 def max_radius(spec: LayerSpec) -> float:
