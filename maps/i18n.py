@@ -26,8 +26,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "layers": ("Layers", "Capas"),
     "basemap_offline": ("Land, states and railroads (offline)", "Tierra, estados y ferrocarriles (sin conexión)"),
     "basemap_osm": ("OpenStreetMap (needs the internet)", "OpenStreetMap (requiere internet)"),
-    "attribution": ("Data: {names} — <a href=\"{href}\">sources and licences</a>",
-                    "Datos: {names} — <a href=\"{href}\">fuentes y licencias</a>"),
+    # the link first: on a phone the ellipsis cuts the publishers' names, never the link to all of them
+    "attribution": ("<a href=\"{href}\">Sources and licences</a>: {names}",
+                    "<a href=\"{href}\">Fuentes y licencias</a>: {names}"),
     "port_title": ("Port of entry: {name}", "{name}"),  # the Spanish names say "Cruce fronterizo ..."
     "traffic": ("Monthly traffic", "Tránsito mensual"),
     "port_sub": ("port code {code}", "clave de puerto {code}"),

@@ -81,6 +81,24 @@ class Furniture(MacroElement):
         self.options = {"layersTitle": layers_title, "attribution": attribution}
 
 
+class FitBounds(MacroElement):
+    """The first view: ``bounds`` fitted at once (folium's fit_bounds animates, and a reader's or a test's first
+    move would race the animation)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = bounds
+
+
 class Labels(MacroElement):
     """Map labels placed by ``bordergeo.labels``: by priority, from each item's zoom, never overlapping."""
 

@@ -15,7 +15,7 @@ from maps.i18n import Lang, page, t
 from maps.i18n import title as in_lang
 from maps.labels import label_group
 from maps.layer import FeatureLayer, drawn, feature_layer
-from maps.legend import Furniture, Labels, Legend, Panel, Registration, add_html, title_box
+from maps.legend import FitBounds, Furniture, Labels, Legend, Panel, Registration, add_html, title_box
 from maps.symbology import kind_of, max_radius
 
 # Display tolerance in degrees (~1 km / ~300 m): the overview must stay small (< 3 MB) and fast to open.
@@ -127,7 +127,7 @@ def fit(m: folium.Map, layers: list[Layer], margin: float = 0.0) -> None:
     if bounds:
         minx, miny = min(b[0] for b in bounds) - margin, min(b[1] for b in bounds) - margin
         maxx, maxy = max(b[2] for b in bounds) + margin, max(b[3] for b in bounds) + margin
-        m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+        FitBounds([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
 
 
 def feature_page_layer(build: Build) -> Layer | None:

@@ -27,6 +27,7 @@ from maps.data import Build, Layer
 from maps.i18n import Lang, t
 from maps.labels import label_group
 from maps.layer import Drawn, FeatureLayer, drawn, feature_layer
+from maps.legend import FitBounds
 from maps.pages import (
     PageParts,
     basemap_labels,
@@ -131,7 +132,7 @@ def port_page(ctx: Context, ports: Layer, pos: int, traffic: Mapping[str, pd.Ser
     box = (view[0][1] - BASEMAP_MARGIN_DEG, view[0][0] - BASEMAP_MARGIN_DEG,
            view[1][1] + BASEMAP_MARGIN_DEG, view[1][0] + BASEMAP_MARGIN_DEG)
     m, group = new_map(ctx.build, lang, osm, PORT_TOLERANCE, box, ctx.basemap_cache)
-    m.fit_bounds(view)
+    FitBounds(view).add_to(m)
     labels = basemap_labels(ctx.build, group, lang, box, ctx.basemap_cache) + labels
     parts = PageParts(shown, t("port_title", lang, name=name), t("port_sub", lang, code=port_id),
                       page_file(port_id, feature_page_pattern(ports)), lang,

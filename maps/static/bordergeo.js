@@ -111,7 +111,9 @@
 
   /* A box of HTML (e.g. a chart) as a map control, stacked with the other controls of its corner. */
   function panel(map, html, position, title) {
-    var control = L.control({ position: position || "topright" });
+    /* on a phone the title box fills the top: a folded panel waits bottom right, above the attribution */
+    var corner = title && startFolded(map) ? "bottomright" : (position || "topright");
+    var control = L.control({ position: corner });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "bg-panel leaflet-control");
       var body = L.DomUtil.create("div", "bg-panel-body", div);
