@@ -24,7 +24,8 @@ LOAD_SECONDS = 3.0
 def built(data_settings: Any) -> list[str]:
     """Ids of the data layers in the session build (not the basemap, not the traffic that only feeds charts)."""
     registry = default_registry()
-    return [lid for lid in built_ids(data_settings.current, registry) if not {"basemap", "traffic"} & registry[lid].roles]
+    not_data = {"basemap", "traffic"}
+    return [lid for lid in built_ids(data_settings.current, registry) if not not_data & registry[lid].roles]
 
 
 def test_every_page_loads_offline_without_errors(
@@ -94,8 +95,8 @@ def test_toggling_each_layer_off_removes_its_features_and_legend(
 
 def test_port_markers_equal_ports(maps_url: str, visit: Callable[[str], Any], layer: Callable[[str], Any]) -> None:
     ports = layer("ports")
-    for page in ("overview.html", "layer-ports.html"):
-        v = visit(maps_url + page)
+    for name in ("overview.html", "layer-ports.html"):
+        v = visit(maps_url + name)
         assert v.drawn("ports") == len(ports) == v.js("bordergeo.layers.ports.getLayers().length")
 
 

@@ -83,7 +83,9 @@ def test_legend_and_layer_control_fold_and_unfold(maps_url: str, visit: Callable
     v.assert_clean()
 
 
-def test_labels_appear_at_the_declared_zooms(maps_url: str, visit: Callable[..., Any], layer: Callable[[str], Any]) -> None:
+def test_labels_appear_at_the_declared_zooms(
+    maps_url: str, visit: Callable[..., Any], layer: Callable[[str], Any]
+) -> None:
     registry = default_registry()
     v = visit(maps_url + "overview.html", viewport=(1024, 700))
     cities = layer("cities").sort_values("population", ascending=False)
@@ -110,7 +112,9 @@ def test_labels_appear_at_the_declared_zooms(maps_url: str, visit: Callable[...,
     v.assert_clean()
 
 
-def test_names_follow_the_language_of_the_page(maps_url: str, visit: Callable[..., Any], layer: Callable[[str], Any]) -> None:
+def test_names_follow_the_language_of_the_page(
+    maps_url: str, visit: Callable[..., Any], layer: Callable[[str], Any]
+) -> None:
     rivers = layer("rivers")
     rio_grande = rivers[rivers["name"] == "Rio Grande"].iloc[0]
     point = rio_grande.geometry.interpolate(0.5, normalized=True) if rio_grande.geometry.geom_type == "LineString" \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Callable
@@ -18,9 +19,9 @@ import shapely
 from layers.registry import default_registry
 from maps.assets import OfflineMap, external_resources
 from maps.chart import monthly_chart
+from maps.display import rounded, simplify
 from maps.i18n import page, prop_label
 from maps.labels import label_group
-from maps.display import rounded, simplify
 from maps.pages import OVERVIEW_TOLERANCE
 from maps.ports import page_file
 from maps.symbology import symbology
@@ -36,12 +37,12 @@ def test_stock_folium_would_go_online_and_ours_does_not() -> None:
 
 def test_every_page_loads_only_files_that_are_there(maps_dir: Path) -> None:
     pages = sorted(maps_dir.glob("*.html"))
-    for page in pages:
-        html = page.read_text(encoding="utf-8")
-        assert external_resources(html) == [], page.name
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert external_resources(html) == [], path.name
         local = [u for u in HREF.findall(html) if not re.match(r"^[a-z]+:", u)]
         missing = [u for u in local if not (maps_dir / u).is_file()]
-        assert missing == [], (page.name, missing)
+        assert missing == [], (path.name, missing)
     licences = (maps_dir / "assets" / "LICENSES.md").read_text(encoding="utf-8")
     assert "Leaflet — BSD 2-Clause License" in licences and "jQuery — MIT License" in licences
     assert "Vladimir Agafonkin" in (maps_dir / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
@@ -190,7 +191,7 @@ def test_city_labels_start_with_the_biggest_and_come_with_zoom(layer: Callable[[
     zooms = [item[3] for item in group["items"]]  # biggest first
     assert [item[2] for item in group["items"][:3]] == cities["name"].head(3).tolist()
     assert zooms[0] == spec.style.label_min_zoom
-    assert all(a <= b for a, b in zip(zooms, zooms[1:], strict=False))  # smaller places never earlier
+    assert all(a <= b for a, b in itertools.pairwise(zooms))  # smaller places never earlier
     top = int(cities["population"].iloc[0])
     for pos in (cities["population"] <= top / 100).to_numpy().nonzero()[0][:1]:
         assert zooms[pos] >= spec.style.label_min_zoom + 4  # 2 zooms per tenfold: 100x smaller, 4 zooms in
