@@ -26,6 +26,7 @@ import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, error_response, wants_html
+from api.i18n import from_accept_language
 
 log = logging.getLogger("bordergeo.api")
 Headers = list[tuple[bytes, bytes]]
@@ -61,6 +62,7 @@ class _Request:
     host: bytes = b""
     accept: bytes = b""
     accept_encoding: bytes = b""
+    accept_language: bytes = b""
     if_none_match: bytes | None = None
     if_modified_since: bytes | None = None
     origin: bytes | None = None
@@ -76,6 +78,8 @@ class _Request:
                 req.accept = value
             elif name == b"accept-encoding":
                 req.accept_encoding = value
+            elif name == b"accept-language":
+                req.accept_language = value
             elif name == b"if-none-match":
                 req.if_none_match = value
             elif name == b"if-modified-since":
@@ -106,7 +110,9 @@ class ResponseCache:
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.bytes = 0
         self._encodings: dict[bytes, bytes | None] = {}
-        self.vary = b"Accept, Accept-Encoding" + (b"" if self.any_origin else b", Origin")
+        self._languages: dict[bytes, str] = {}
+        # HTML pages follow Accept-Language (api.i18n): caches must keep the languages apart
+        self.vary = b"Accept, Accept-Encoding, Accept-Language" + (b"" if self.any_origin else b", Origin")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,7 +132,7 @@ class ResponseCache:
         sources = self.current()
         scope["bordergeo.sources"] = sources
         key = (getattr(sources, "build_id", ""), scope.get("scheme"), req.host, scope.get("root_path", ""),
-               scope["path"], _canonical(scope["query_string"]), req.accept)
+               scope["path"], _canonical(scope["query_string"]), req.accept, self._language(req.accept_language))
         entry = self.entries.get(key)
         if entry is None:
             etag = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest().encode()
@@ -244,6 +250,14 @@ class ResponseCache:
             assert entry.etag is not None
             return _matches(req.if_none_match, entry.etag)
         return req.if_modified_since is not None and req.if_modified_since == entry.last_modified
+
+    def _language(self, accept_language: bytes) -> str:
+        """The page language an Accept-Language header asks for (memoized per header value, like encodings)."""
+        if accept_language not in self._languages:
+            if len(self._languages) > 256:
+                self._languages.clear()
+            self._languages[accept_language] = from_accept_language(accept_language.decode("latin-1"))
+        return self._languages[accept_language]
 
     def _encoding(self, accept_encoding: bytes) -> bytes | None:
         """br, else gzip, if the client accepts it (q > 0); memoized per header value."""
