@@ -39,7 +39,7 @@ PROP_ES: dict[str, str] = {
     "river_id": "río", "reservoir_id": "presa", "scalerank": "rango de escala", "source_layer": "capa de origen",
     "featurecla": "clase", "land_id": "polígono", "clipped": "recortado", "state_fips": "clave FIPS",
     "postal": "abreviatura postal", "abbreviation": "abreviatura", "municipios": "municipios",
-    "railroad_id": "vía", "month": "mes",
+    "railroad_id": "vía", "month": "mes", "traffic_id": "registro", "forms_boundary": "forma parte de la frontera",
 }
 #: BTS measure stems (``layers.ports.MEASURES``) -> Spanish
 MEASURE_ES: dict[str, str] = {

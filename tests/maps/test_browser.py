@@ -169,5 +169,6 @@ def test_without_basemap_nothing_leaves_the_machine(
         v = visit((out / name).as_uri())  # straight from disk
         assert v.blocked == [] and v.errors == []
         assert v.drawn("ports") > 0
-        assert v.js("document.querySelectorAll('.leaflet-control-layers-base input').length") == 0  # no OSM
+        bases = v.js("[...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.textContent)")
+        assert len(bases) == 1 and "OpenStreetMap" not in bases[0]  # only our own background on offer
         assert v.js("document.querySelectorAll('path.bg-base.bg-land').length") > 0  # our own background
