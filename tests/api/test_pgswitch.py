@@ -12,11 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 
-from layers.pgload import load
+from api.app import create_app
+from api.settings import ApiSettings
+from layers.pgload import load, schema_for
 from layers.settings import DataSettings
 from tests.api.conftest import free_port, start_server, stop_server, wait_ready
-from tests.pgcluster import clone_build
+from tests.pgcluster import Cluster, clone_build
 
 A, B = "20990101T000001-1", "20990101T000002-1"
 
@@ -71,3 +74,18 @@ def test_replicas_switch_builds_under_load(fresh_dsn: str, data_settings: DataSe
         first_b = builds.index(B)
         assert set(builds[:first_b]) == {A} and set(builds[first_b:]) == {B}, "a replica went back to A"
         assert first_b >= 5 and len(builds) - first_b >= 5  # the switch happened under load
+
+
+def test_a_vanished_build_is_a_503_not_a_500(fresh_dsn: str, postgres: Cluster, data_settings: DataSettings,
+                                            tmp_path: Path) -> None:
+    """A server still on a build someone dropped answers 503 (retry) with the OGC body, and stays up."""
+    first = DataSettings(data_dir=clone_build(data_settings.current, tmp_path, A))
+    load(fresh_dsn, first)
+    settings = ApiSettings(backend=fresh_dsn, cache_bytes=0, backend_poll_seconds=60)
+    with TestClient(create_app(settings, first)) as client:
+        assert client.get("/collections/ports/items").status_code == 200
+        postgres.psql(f"DROP SCHEMA {schema_for(A)} CASCADE", database=fresh_dsn.rsplit("/", 1)[1])
+        for path in ("/collections/ports/items", "/collections/ports/items/2504"):
+            r = client.get(path)
+            assert r.status_code == 503 and r.json()["code"] == "ServiceUnavailable", r.text
+        assert client.get("/conformance").status_code == 200
