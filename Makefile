@@ -8,7 +8,7 @@ PORT ?= 8000
 # the local mirror of the public sources; empty means download from each source's origin URL
 export BORDERGEO_MIRROR ?= $(shell [ -d ../shared/data/sources ] && realpath ../shared/data/sources)
 
-.PHONY: install system-deps fetch build serve maps test lint bench clean
+.PHONY: install system-deps fetch build serve maps test lint bench bench-cache clean
 
 $(BIN)/bordergeo: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,9 @@ lint: install
 	$(BIN)/mypy
 
 bench: build
+	$(BIN)/python benchmarks/bench_peers.py
+
+bench-cache: build
 	$(BIN)/python benchmarks/bench_ogc.py
 
 clean:

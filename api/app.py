@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from api import errors, features, processes, routes, styles, viewer
+from api.builds import BuildWatcher
 from api.http import ResponseCache
-from api.memory import load_sources
+from api.memory import load_build, load_sources
 from api.settings import ApiSettings, get_settings
 from api.source import Sources
 from layers.registry import Registry
@@ -31,7 +32,7 @@ class BorderGeoAPI(FastAPI):
         """Starlette's stack, wrapped by the response cache."""
         settings: ApiSettings = self.state.settings
         return ResponseCache(super().build_middleware_stack(), settings.origins, settings.cache_max_age,
-                             settings.cache_bytes)
+                             settings.cache_bytes, lambda: getattr(self.state, "sources", None))
 
 
 def create_app(settings: ApiSettings | None = None, data: DataSettings | None = None,
@@ -46,7 +47,16 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
         if settings.backend is None:
             app.state.sources = load_sources(data_settings, registry)
             processes.preload(app.state.sources, data_settings)
+
+            def publish(sources: Sources) -> None:
+                app.state.sources = sources  # one assignment: each request reads it once (api.http)
+
+            watcher = BuildWatcher(data_settings, lambda store: load_build(store, registry), publish,
+                                   settings.reload_seconds)
+            watcher.start()
+            app.state.watcher = watcher
             yield
+            await watcher.stop()
             return
         from api.pgserve import serving  # asyncpg only when a database is the backend
 

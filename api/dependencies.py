@@ -9,10 +9,12 @@ from urllib.parse import parse_qs, quote, urlencode
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from api import html
+from api import html, i18n
+from api.i18n import LANGS, Lang
 from api.params import Params
 from api.settings import ApiSettings
 from api.source import Sources
+from geo.errors import InvalidParameterError
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,15 @@ class Ctx:
     path: str
     params: Params
     accept: str | None
+    lang: Lang = "en"  # of HTML pages: ?lang= or Accept-Language (api.i18n)
+    lang_query: str | None = None  # ?lang= as given: kept on every link so a reader stays in that language
 
     def url(self, path: str, params: Params | None = None, **changes: str | None) -> str:
-        """Absolute URL of ``path`` with ``params`` (``changes`` replace or, when None, remove values)."""
+        """Absolute URL of ``path`` with ``params`` (``changes`` replace or, when None, remove values).
+
+        Parameters are written sorted by name, so a body never depends on the order a client sent them in
+        (the front's ETag is a hash of the sorted query: equal tags must mean equal bytes).
+        """
         merged: dict[str, list[str]] = {k: list(v) for k, v in (params or {}).items()}
         for name, value in changes.items():
             name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
@@ -35,7 +43,9 @@ class Ctx:
                 merged.pop(name, None)
             else:
                 merged[name] = [value]
-        query = urlencode(merged, doseq=True, quote_via=quote, safe=",:/")
+        if self.lang_query and "lang" not in changes:
+            merged["lang"] = [self.lang_query]
+        query = urlencode(sorted(merged.items()), doseq=True, quote_via=quote, safe=",:/")
         return f"{self.base}{path}" + (f"?{query}" if query else "")
 
     def self_url(self, **changes: str | None) -> str:
@@ -49,7 +59,15 @@ def ctx(request: Request) -> Ctx:
     base = settings.base_url.rstrip("/") if settings.base_url else str(request.base_url).rstrip("/")
     query = request.scope.get("query_string", b"").decode("latin-1")
     params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
-    return Ctx(request.app.state.sources, settings, base, request.url.path, params, request.headers.get("accept"))
+    # the front (api.http) pinned the build this request is answered from; read app.state only without it
+    sources = request.scope.get("bordergeo.sources") or request.app.state.sources
+    # ``lang`` applies to every operation (it only changes HTML pages), so it never reaches check_params
+    lang_values = params.pop("lang", None)
+    if lang_values is not None and (len(lang_values) > 1 or lang_values[0] not in LANGS):
+        raise InvalidParameterError(f"lang: give one of {', '.join(LANGS)}")
+    lang_query = lang_values[0] if lang_values else None
+    lang = i18n.negotiate(lang_query, request.headers.get("accept-language"))
+    return Ctx(sources, settings, base, request.url.path, params, request.headers.get("accept"), lang, lang_query)
 
 
 CtxDep = Annotated[Ctx, Depends(ctx)]
@@ -62,10 +80,39 @@ def link(href: str, rel: str, media: str, title: str) -> dict[str, Any]:
 
 def render_page(c: Ctx, template: str, title: str, links: list[dict[str, Any]], crumbs: list[tuple[str, str]],
                 **context: Any) -> Response:
-    """An HTML page; its header links to this resource as JSON and to the downloads in ``links``."""
-    body = html.render(template, title=title, base=c.base, links=links, crumbs=crumbs, build_id=c.sources.build_id,
-                       json_url=c.self_url(f="json"), context_url=_context_url(c, context.get("cid")), **context)
+    """An HTML page in the request's language; its header links to this resource as JSON and to ``links``."""
+    lang = c.lang
+    crumbs = [(i18n.tr(name, lang), _with_lang(href, c)) for name, href in crumbs]
+    context.update(_table_context(c, context))
+    other = "es" if lang == "en" else "en"
+    body = html.render(template, title=i18n.tr(title, lang), base=c.base, links=links, crumbs=crumbs,
+                       build_id=c.sources.build_id, json_url=c.self_url(f="json", lang=None),
+                       context_url=_context_url(c, context.get("cid")), lang=lang,
+                       other_lang=other, other_url=c.self_url(lang=other), q=_lang_query(c), **context)
     return respond(body, "text/html", c)
+
+
+def _table_context(c: Ctx, context: dict[str, Any]) -> dict[str, Any]:
+    """For a page of one collection: its key columns (the name first), numeric columns, and the neighbours' URL."""
+    cid = context.get("cid")
+    if not cid or cid not in c.sources:
+        return {}
+    spec = c.sources[cid].spec
+    columns = context.get("columns") or spec.property_names
+    key = [spec.title_field] if spec.title_field and spec.title_field in columns else []
+    numeric = [p.name for p in spec.properties if p.type in ("integer", "number")]
+    # the map of one feature draws the features around it (api.js adds the bbox once it knows the feature)
+    neighbours = f"{c.base}/collections/{cid}/items?f=json&limit=200"
+    return {"key_columns": key, "numeric_columns": numeric, "neighbours_url": neighbours}
+
+
+def _lang_query(c: Ctx) -> str:
+    """What the templates append to their own links ('&lang=es') to keep a ``?lang=`` reader in that language."""
+    return f"&lang={c.lang_query}" if c.lang_query else ""
+
+
+def _with_lang(href: str, c: Ctx) -> str:
+    return href + _lang_query(c) if c.lang_query and "lang=" not in href else href
 
 
 def _context_url(c: Ctx, collection_id: str | None) -> str:

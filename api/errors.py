@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from api import html
 from geo.errors import BorderGeoError, InvalidParameterError, NotFoundError
+from layers.pgload import DatabaseError
 
 log = logging.getLogger("bordergeo.api")
 
@@ -43,12 +44,13 @@ STATUS: tuple[tuple[type[BorderGeoError], int, str], ...] = (
     (InvalidParameterError, 400, "InvalidParameterValue"),
     (NotFoundError, 404, "NotFound"),
     (NotAcceptableError, 406, "NotAcceptable"),
+    (DatabaseError, 503, "ServiceUnavailable"),
     (BorderGeoError, 500, "ServerError"),
 )
 _STATUS_CODES = {400: "InvalidParameterValue", 404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable",
                  414: "URITooLong"}
 _TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
-           414: "URI too long", 500: "Server error"}
+           414: "URI too long", 500: "Server error", 503: "Service unavailable"}
 
 
 def status_of(exc: BorderGeoError) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from api.params import CSV, FGB, GEOJSON, GPKG, HTML, Format, negotiate
 from api.query import ITEM, ITEMS, PAGING, check, items_query, output, parse
 from api.query import Env as ParamEnv
 from api.source import FeatureSource, Output, Selection
+from geo.errors import BorderGeoError
 
 router = APIRouter()
 Encode = Callable[[Ctx, FeatureSource, Selection, Output, str], Awaitable[Response]]
@@ -126,13 +127,17 @@ def page_links(c: Ctx, src: FeatureSource, sel: Selection, matched: int, returne
 async def item(collection_id: str, feature_id: str, c: CtxDep) -> Response:
     """One feature, by the value of its layer's id field."""
     src = c.sources.get_source(collection_id)
-    record = await src.record(feature_id, Output(geometry=False))  # 404 before parameter errors, as before
-    check(c.params, ITEM)
-    fmt, media = negotiate(c.params, c.accept, [GEOJSON, HTML])
-    out = output(parse(c.params, ITEM, ParamEnv(c.settings, src.spec)))
+    try:
+        check(c.params, ITEM)
+        fmt, media = negotiate(c.params, c.accept, [GEOJSON, HTML])
+        out = output(parse(c.params, ITEM, ParamEnv(c.settings, src.spec)))
+    except BorderGeoError:
+        await src.record(feature_id, Output(geometry=False))  # an unknown feature is a 404 before a bad parameter
+        raise
     cid = src.spec.id
     here = f"{c.base}/collections/{cid}/items/{quote(feature_id, safe='')}"
     if fmt is HTML:
+        record = await src.record(feature_id, Output(geometry=False))
         title_field = src.spec.title_field
         title = f"{cid}: {record.properties[title_field] if title_field else feature_id}"
         shown = {k: v for k, v in record.properties.items() if out.properties is None or k in out.properties}

@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from api.i18n import Lang, prop_label, tr
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -27,7 +29,18 @@ def _env() -> Environment:
 
 
 def render(template: str, **context: Any) -> bytes:
-    """The page ``template`` rendered with ``context``, as UTF-8 bytes."""
+    """The page ``template`` rendered with ``context`` in ``context["lang"]`` (English by default), as UTF-8 bytes.
+
+    Templates write ``{{ _("English text") }}`` for page text and ``{{ label(name) }}`` for a property's label.
+    """
+    lang: Lang = context.setdefault("lang", "en")
+
+    def translate(text: str, **values: object) -> str:
+        return tr(text, lang, **values)
+
+    context.setdefault("_", translate)
+    context.setdefault("label", lambda name: prop_label(name, lang))
+    context.setdefault("q", "")
     return _env().get_template(template).render(**context).encode()
 
 

@@ -1,9 +1,15 @@
 """The pure-ASGI front of the service: response cache, ETag/304, gzip/brotli, Cache-Control and CORS.
 
-Builds are immutable, so a rendered GET response never goes stale while the process lives: it is stored
-(bounded LRU, keyed on scheme, host, path, sorted query string and Accept) and later answered straight
-from here, without entering FastAPI. A miss falls through to the app and the result is stored. Every
-response, cached or not, gets its HTTP headers here, so the routes only produce bodies.
+Builds are immutable, so a GET response is a function of the build and the request key (scheme, host,
+path, sorted query string, Accept): its ETag is a hash of that key, known before anything is rendered, so a
+revalidation is a 304 without entering FastAPI, and every worker agrees on it. The front reads the served
+build once per request and pins it in the ASGI scope (``bordergeo.sources``), so a request is answered
+wholly by one build even while a new one is swapped in.
+
+Real clients mostly send distinct URLs (panning, paging), so a response is stored only when its key is seen
+a second time (a bounded "doorkeeper" of key hashes remembers first sightings) and when it is at most a
+quarter of the budget: a miss costs a dictionary lookup and a hash, and the cache holds what is asked again.
+Every response, cached or not, gets its HTTP headers here, so the routes only produce bodies.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import gzip
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +26,7 @@ import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, error_response, wants_html
+from api.i18n import from_accept_language
 
 log = logging.getLogger("bordergeo.api")
 Headers = list[tuple[bytes, bytes]]
@@ -54,6 +62,7 @@ class _Request:
     host: bytes = b""
     accept: bytes = b""
     accept_encoding: bytes = b""
+    accept_language: bytes = b""
     if_none_match: bytes | None = None
     if_modified_since: bytes | None = None
     origin: bytes | None = None
@@ -69,6 +78,8 @@ class _Request:
                 req.accept = value
             elif name == b"accept-encoding":
                 req.accept_encoding = value
+            elif name == b"accept-language":
+                req.accept_language = value
             elif name == b"if-none-match":
                 req.if_none_match = value
             elif name == b"if-modified-since":
@@ -83,8 +94,14 @@ class _Request:
 class ResponseCache:
     """ASGI middleware answering repeated GET/HEAD requests from stored bytes (see module docstring)."""
 
-    def __init__(self, app: ASGIApp, origins: tuple[str, ...], max_age: int, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, origins: tuple[str, ...], max_age: int, max_bytes: int,
+                 current: Callable[[], Any] | None = None, max_seen: int = 65_536) -> None:
         self.app = app
+        #: the served sources (an ``api.source.Sources``), read once per request
+        self.current: Callable[[], Any] = current or (lambda: None)
+        #: hashes of keys seen once and not stored (LRU, at most ``max_seen``: ~100 bytes each)
+        self.seen: OrderedDict[int, None] = OrderedDict()
+        self.max_seen = max_seen
         self.any_origin = "*" in origins
         self.origins = {o.encode() for o in origins}
         self.cache_control = f"public, max-age={max_age}".encode()
@@ -93,7 +110,9 @@ class ResponseCache:
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.bytes = 0
         self._encodings: dict[bytes, bytes | None] = {}
-        self.vary = b"Accept, Accept-Encoding" + (b"" if self.any_origin else b", Origin")
+        self._languages: dict[bytes, str] = {}
+        # HTML pages follow Accept-Language (api.i18n): caches must keep the languages apart
+        self.vary = b"Accept, Accept-Encoding, Accept-Language" + (b"" if self.any_origin else b", Origin")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,17 +129,43 @@ class ResponseCache:
         if method not in ("GET", "HEAD"):
             await self._passthrough(scope, receive, send, req)
             return
-        key = (scope.get("scheme"), req.host, scope.get("root_path", ""), scope["path"],
-               _canonical(scope["query_string"]), req.accept)
+        sources = self.current()
+        scope["bordergeo.sources"] = sources
+        key = (getattr(sources, "build_id", ""), scope.get("scheme"), req.host, scope.get("root_path", ""),
+               scope["path"], _canonical(scope["query_string"]), req.accept, self._language(req.accept_language))
         entry = self.entries.get(key)
         if entry is None:
-            entry = await self._render(scope, receive)
-            self._store(key, entry)
+            etag = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest().encode()
+            if req.if_none_match is not None and _matches(req.if_none_match, etag):
+                await self._not_modified_early(etag, req, send)
+                return
+            entry = await self._render(scope, receive, etag)
+            if self._admit(key, entry):
+                self._store(key, entry)
         else:
             self.entries.move_to_end(key)
         await self._respond(entry, req, method == "HEAD", send)
 
-    async def _render(self, scope: Scope, receive: Receive) -> Entry:
+    def _admit(self, key: tuple[Any, ...], entry: Entry) -> bool:
+        """Store only what is asked a second time, fits a quarter of the budget, and may be stored."""
+        if entry.status != 200 or len(entry.body) > self.max_entry:
+            return False
+        h = hash(key)
+        if h in self.seen:
+            del self.seen[h]
+            return True
+        self.seen[h] = None
+        if len(self.seen) > self.max_seen:
+            self.seen.popitem(last=False)
+        return False
+
+    async def _not_modified_early(self, etag: bytes, req: _Request, send: Send) -> None:
+        """304 for a tag this build gave for this key (the body would be the same), without rendering."""
+        headers = [(b"etag", b'"' + etag + b'"'), (b"vary", self.vary), (b"cache-control", self.cache_control)]
+        await send({"type": "http.response.start", "status": 304, "headers": headers + self._cors(req)})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _render(self, scope: Scope, receive: Receive, etag: bytes) -> Entry:
         """Run the app for a GET and capture its response."""
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -137,23 +182,21 @@ class ResponseCache:
             if not start:
                 return Entry(500, [(b"content-type", b"application/json")],
                              error_body("ServerError", "internal error; the server log has the details"))
-        return self._entry(int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks))
+        return self._entry(int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks), etag)
 
-    def _entry(self, status: int, raw: Headers, body: bytes) -> Entry:
+    def _entry(self, status: int, raw: Headers, body: bytes, etag: bytes) -> Entry:
         headers = [(k, v) for k, v in raw if k not in (b"content-length", b"etag", b"vary")]
         ctype = next((v for k, v in headers if k == b"content-type"), b"")
         entry = Entry(status, headers, body)
         entry.compressible = len(body) >= _MIN_COMPRESS and any(t in ctype for t in _COMPRESSIBLE)
         if status == 200:
-            entry.etag = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
+            entry.etag = etag
             entry.last_modified = next((v for k, v in headers if k == b"last-modified"), None)
             if not any(k == b"cache-control" for k, _ in headers):
                 headers.append((b"cache-control", self.cache_control))
         return entry
 
     def _store(self, key: tuple[Any, ...], entry: Entry) -> None:
-        if entry.status != 200 or len(entry.body) > self.max_entry:
-            return
         if any(k == b"cache-control" and b"no-store" in v for k, v in entry.headers):
             return
         entry.stored = True
@@ -205,12 +248,16 @@ class ResponseCache:
     def _not_modified(self, entry: Entry, req: _Request) -> bool:
         if req.if_none_match is not None:
             assert entry.etag is not None
-            for tag in req.if_none_match.split(b","):
-                tag = tag.strip().removeprefix(b"W/").strip(b'"')
-                if tag == b"*" or tag.split(b"-")[0] == entry.etag:
-                    return True
-            return False
+            return _matches(req.if_none_match, entry.etag)
         return req.if_modified_since is not None and req.if_modified_since == entry.last_modified
+
+    def _language(self, accept_language: bytes) -> str:
+        """The page language an Accept-Language header asks for (memoized per header value, like encodings)."""
+        if accept_language not in self._languages:
+            if len(self._languages) > 256:
+                self._languages.clear()
+            self._languages[accept_language] = from_accept_language(accept_language.decode("latin-1"))
+        return self._languages[accept_language]
 
     def _encoding(self, accept_encoding: bytes) -> bytes | None:
         """br, else gzip, if the client accepts it (q > 0); memoized per header value."""
@@ -265,6 +312,15 @@ class ResponseCache:
 
 
 _EXPOSE = b"ETag, Content-Crs, Link, Content-Disposition"
+
+
+def _matches(if_none_match: bytes, etag: bytes) -> bool:
+    """True when an If-None-Match list names ``etag`` (any encoding variant, weak or strong) or ``*``."""
+    for tag in if_none_match.split(b","):
+        tag = tag.strip().removeprefix(b"W/").strip(b'"')
+        if tag == b"*" or tag.split(b"-")[0] == etag:
+            return True
+    return False
 
 
 def _canonical(query: bytes) -> bytes:

@@ -190,7 +190,9 @@ def _errors() -> dict[str, Any]:
 
 def _exception_response(description: str) -> dict[str, Any]:
     return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"{_REF}schemas/Exception"}}}}
+            "content": {"application/json": {"schema": {"$ref": f"{_REF}schemas/Exception"}},
+                        # an f=html or Accept: text/html request gets the same error as an HTML page
+                        "text/html": {"schema": {"type": "string"}}}}
 
 
 _FIRST = Selection(limit=1)

@@ -24,7 +24,7 @@ from api.crs import Crs
 from api.pgsql import Params, compile_where
 from api.source import Extent, Output, Record, Selection
 from geo.errors import FeatureNotFoundError, InvalidParameterError
-from layers.pgload import FEATURE_COLUMN, GEOMETRY_COLUMN, ORDER_COLUMN, SRID, quote_ident
+from layers.pgload import FEATURE_COLUMN, GEOMETRY_COLUMN, ORDER_COLUMN, SRID, DatabaseError, quote_ident
 from layers.spec import LayerSpec
 
 MAX_ID_LENGTH = 256
@@ -212,6 +212,10 @@ class PgSource:
             return list(await self.pool.fetch(sql, *params.values))
         except asyncpg.DataError as exc:  # a value the checks let through but PostgreSQL refuses (overflow)
             raise InvalidParameterError(f"filter: cannot be evaluated ({exc})") from None
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError) as exc:
+            # the database is down, or dropped this build after a newer one: the client may retry
+            raise DatabaseError(f"the database is unavailable ({type(exc).__name__}); try again") from None
 
     async def _fetchval(self, sql: str, params: Params) -> Any:
         rows = await self._fetch(sql, params)

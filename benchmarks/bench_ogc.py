@@ -6,7 +6,7 @@ Uses the current build of BORDERGEO_DATA_DIR (default ./data). Starts, one after
 bordergeo (``bordergeo serve``, one uvicorn worker, as shipped: repeated requests come from its
 response cache); bordergeo again with that cache off ("uncached": every request rendered); a bare ASGI
 app replaying bordergeo's exact response bytes (the ceiling for one Python worker); pygeoapi (GeoJSON
-provider over exports of the same layers, gunicorn, one sync worker, in ``.bench-venv``). Checks every
+provider over exports of the same layers, gunicorn, one sync worker, in ``.bench-venv/pygeoapi-0.21``). Checks every
 server answers every case with the same features, drives each case with the same bounded load, soaks
 bordergeo with 16 clients, and prints a Markdown table with requests/s, p50, p99 and the ratios.
 Exit 1 on soak errors, and with ``--check`` also when a target of issue 3 is missed.
@@ -99,7 +99,7 @@ def measure(server: Server, cases: list[Case], args: argparse.Namespace, work: P
 def run_all(cases: list[Case], args: argparse.Namespace, current: Path, work: Path) -> Run:
     """Start each server in turn, verify, measure, stop; soak bordergeo."""
     results: dict[str, dict[str, LoadResult]] = {}
-    venv = ensure_venv(REPO / ".bench-venv")  # first, so a failed install costs no measurement
+    venv = ensure_venv(REPO / ".bench-venv" / "pygeoapi-0.21")  # first: a failed install costs no measurement
     bodies = work / "bodies"
     bodies.mkdir()
     port = free_port()

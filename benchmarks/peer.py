@@ -24,18 +24,18 @@ from layers.registry import default_registry
 PYGEOAPI = "pygeoapi==0.21.0"
 
 
-def ensure_venv(venv: Path) -> Path:
-    """Create ``venv`` with pygeoapi 0.21.0 and gunicorn unless it already has them."""
+def ensure_venv(venv: Path, spec: str = PYGEOAPI, python: str = sys.executable) -> Path:
+    """Create ``venv`` (with ``python``) holding ``spec`` (pygeoapi) and gunicorn unless it has them."""
     if not (venv / "bin" / "gunicorn").exists() or not (venv / "bin" / "pygeoapi").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PYGEOAPI, "gunicorn"], check=True)
+        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", spec, "gunicorn"], check=True)
     return venv
 
 
 def export_geojson(gdf: gpd.GeoDataFrame, id_field: str, path: Path) -> None:
     """Write ``gdf`` as a GeoJSON FeatureCollection whose feature ids are the layer's id field."""
     props = gdf.drop(columns="geometry")
-    records = json.loads(props.to_json(orient="records", force_ascii=False))
+    records = json.loads(props.to_json(orient="records", force_ascii=False, date_format="iso"))
     geoms = shapely.to_geojson(gdf.geometry.values)
     features = [
         {"type": "Feature", "id": rec[id_field], "geometry": json.loads(geom), "properties": rec}

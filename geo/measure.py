@@ -48,15 +48,20 @@ def transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
 
 
-def distance_to_km(lon: float, lat: float, geom: BaseGeometry) -> float:
-    """Geodesic distance from a lon/lat point to the nearest point of a geometry, in kilometres.
+def nearest_point(lon: float, lat: float, geom: BaseGeometry) -> tuple[float, float]:
+    """The point of ``geom`` nearest to a lon/lat point, as (lon, lat).
 
-    The nearest point is found in planar degrees after scaling longitude by cos(latitude), which is
-    exact enough for the short distances (a few km) this is used for; the distance itself is geodesic.
+    Found in planar degrees after scaling longitude by cos(latitude): locally conformal, so exact enough for
+    the short distances (a few km) this is used for.
     """
     scale = float(np.cos(np.radians(lat)))
     point = shapely.Point(lon * scale, lat)
     scaled = shapely.transform(geom, lambda xy: xy * np.array([scale, 1.0]))
-    nearest = shapely.shortest_line(point, scaled)
-    (x0, y0), (x1, y1) = nearest.coords
-    return distance_km(x0 / scale, y0, x1 / scale, y1)
+    _, (x1, y1) = shapely.shortest_line(point, scaled).coords
+    return x1 / scale, y1
+
+
+def distance_to_km(lon: float, lat: float, geom: BaseGeometry) -> float:
+    """Geodesic distance from a lon/lat point to the nearest point of a geometry, in kilometres."""
+    x1, y1 = nearest_point(lon, lat, geom)
+    return distance_km(lon, lat, x1, y1)

@@ -5,7 +5,13 @@ Facts written into code with their sources, as the developer guide allows (no so
 - Coordinates: the infobox coordinates of each crossing's Wikipedia article (bridge or port of entry),
   unless the row says otherwise; rows marked "BTS" are positions of the port site from our knowledge of
   the place that agree, to the two decimals BTS published, with the crossing location in the BTS
-  Border Crossing Entry Data before 2017-04.
+  Border Crossing Entry Data before 2017-04. Two placements are computed by the build, never typed in
+  (``placement``): "facility_to_line", where the cited point marks a port facility set back from the line
+  (the crossing goes to the nearest point of the boundary line; the offset is published), and
+  "railroad_crossing", for a rail crossing no page gives coordinates for: the point where a Natural Earth
+  railroad crosses the boundary next to the crossing named in ``near``.
+- Status and hours: from the pages cited in the row (CBP, NPS and IBWC notices, Wikipedia infoboxes); hours
+  are None where no cited page gives them.
 - Names, Spanish names, parent port and traffic kinds of the Texas crossings: TxDOT, "Texas-Mexico
   International Bridges and Border Crossings, Existing and Proposed" (2015) and its 2024 guide.
 - Other ports: the CBP port pages (cbp.gov/contact/ports/<name>-<code>) and GSA land port pages.
@@ -26,15 +32,19 @@ class Crossing:
     crossing_id: str
     name: str
     name_es: str
-    port_code: str
+    port_code: str | None  # None: no BTS port reports this crossing's traffic
     kinds: str
     us_city: str
     mx_city: str
     us_state: str  # postal code
     mx_state: str  # INEGI state code
-    lat: float
-    lon: float
+    lat: float | None  # None only for placement "railroad_crossing"
+    lon: float | None
     source: str
+    status: str = "active"
+    hours: str | None = None
+    placement: str = "cited"
+    near: str | None = None  # "railroad_crossing": the crossing next to which the railroad crosses
 
     @property
     def pedestrian(self) -> bool:
@@ -65,6 +75,12 @@ def _bts(lon: float, lat: float, where: str) -> str:
     return f"coordinates: {where}, matching the BTS pre-2017 crossing location ({lon:.2f}, {lat:.2f})"
 
 
+def _rail(where: str) -> str:
+    return (f"coordinates: where the Natural Earth 1:10m railroad crosses the boundary at {where} (computed by the "
+            "build; at the rail bridges with their own coordinates Natural Earth lies up to a few km off, see "
+            "the layer's stats)")
+
+
 TXDOT = "names, port and kinds: TxDOT Texas-Mexico International Bridges and Border Crossings (2015)"
 CBP = "port and kinds: CBP port page {}"
 
@@ -92,7 +108,14 @@ CROSSINGS: tuple[Crossing, ...] = (
              f"{_wiki('Calexico West Port of Entry')}; {CBP.format('calexico-west-class')}"),
     Crossing("calexico-east", "Calexico East Port of Entry", "Garita Mexicali II (Nuevo Mexicali)", "2507",
              "PVC", "Calexico", "Mexicali", "CA", "02", 32.675506, -115.388675,
-             f"{_wiki('Calexico East Port of Entry')}; {CBP.format('calexico-east-class')}"),
+             f"{_wiki('Calexico East Port of Entry')}, the inspection facility north of the All-American Canal "
+             f"(placed on the line); {CBP.format('calexico-east-class')}; hours: the same infobox",
+             hours="daily 03:00–24:00", placement="facility_to_line"),
+    Crossing("calexico-rail", "Calexico–Mexicali rail crossing (Union Pacific)", "Cruce ferroviario Mexicali",
+             "2507", "R", "Calexico", "Mexicali", "CA", "02", None, None,
+             f"{_rail('Calexico')}; GSA Calexico West LPOE fact sheet (2014): the port 'includes a rail crossing "
+             "operated by Union Pacific'; BTS counts its trains under Calexico East (2507)",
+             placement="railroad_crossing", near="calexico-west"),
     Crossing("andrade", "Andrade Port of Entry", "Garita Los Algodones", "2502", "PV",
              "Andrade", "Los Algodones", "CA", "02", 32.7181, -114.7283,
              f"{_bts(-114.73, 32.72, 'end of Algodones Road (SR 186)')}; {CBP.format('andrade')}"),
@@ -135,6 +158,10 @@ CROSSINGS: tuple[Crossing, ...] = (
     Crossing("columbus", "Columbus Port of Entry", "Garita Puerto Palomas", "2406", "PVC",
              "Columbus", "Puerto Palomas", "NM", "08", 31.784399, -107.627622,
              f"{_wiki('Columbus New Mexico Port of Entry')}; {CBP.format('columbus-new-mexico-2406')}"),
+    Crossing("antelope-wells", "Antelope Wells Port of Entry", "Garita El Berrendo", "2406", "PV",
+             "Antelope Wells", "El Berrendo", "NM", "08", 31.333719, -108.530339,
+             f"{_wiki('Antelope Wells Port of Entry')}: a station of Columbus, whose BTS counts (2406) include it; "
+             "non-commercial traffic only; hours: Wikipedia 'Antelope Wells, New Mexico'", hours="daily 10:00–16:00"),
     Crossing("santa-teresa", "Santa Teresa Port of Entry", "Garita San Jerónimo", "2408", "PVC",
              "Santa Teresa", "San Jerónimo", "NM", "08", 31.785877, -106.680315,
              f"{_wiki('Santa Teresa Port of Entry')}; {CBP.format('santa-teresa-new-mexico-2408')}"),
@@ -151,24 +178,43 @@ CROSSINGS: tuple[Crossing, ...] = (
     Crossing("ysleta-zaragoza", "Ysleta–Zaragoza International Bridge", "Puente Internacional Zaragoza–Ysleta",
              "2402", "PVC", "El Paso (Ysleta)", "Ciudad Juárez", "TX", "08", 31.6711, -106.3380,
              f"{_wiki('Ysleta–Zaragoza International Bridge')}; {TXDOT}"),
+    Crossing("el-paso-rail", "El Paso–Ciudad Juárez rail bridges (BNSF; Union Pacific)",
+             "Puentes ferroviarios Ciudad Juárez–El Paso", "2402", "R", "El Paso", "Ciudad Juárez", "TX", "08",
+             None, None,
+             f"{_rail('El Paso')}; Railway Age (2023): the crossing is on BNSF's El Paso Subdivision, Union "
+             "Pacific crosses over it by trackage rights; TxDOT's El Paso border master plan counts the rail "
+             "bridges here as two (one point here: no source places them apart)",
+             placement="railroad_crossing", near="paso-del-norte"),
     Crossing("tornillo-guadalupe", "Tornillo–Guadalupe International Bridge (Marcelino Serna Port of Entry)",
              "Puente Internacional Guadalupe–Tornillo", "2404", "PV", "Tornillo", "Guadalupe", "TX", "08",
              31.432861, -106.147917,
              f"{_wiki('Tornillo–Guadalupe International Bridge')}; {TXDOT}; trucks suspended 2017-05 to 2023"),
+    Crossing("fort-hancock", "Fort Hancock–El Porvenir International Bridge",
+             "Puente Internacional El Porvenir–Fort Hancock", None, "PV", "Fort Hancock", "El Porvenir", "TX", "08",
+             31.2731, -105.8544,
+             f"{_wiki('Fort Hancock–El Porvenir International Bridge')}: commercial vehicles not permitted; no port "
+             "in the BTS data; hours: IBWC reopening to vehicles, Border Report 2022-02-17", hours="daily 06:00–18:00"),
     Crossing("presidio-ojinaga", "Presidio–Ojinaga International Bridge", "Puente Internacional Ojinaga–Presidio",
              "2403", "PVC", "Presidio", "Ojinaga", "TX", "08", 29.561731, -104.395114,
              f"{_wiki('Presidio–Ojinaga International Bridge')}; {TXDOT}"),
+    Crossing("presidio-rail", "Presidio–Ojinaga International Rail Bridge", "Puente Ferroviario Ojinaga–Presidio",
+             "2403", "R", "Presidio", "Ojinaga", "TX", "08", 29.54306, -104.37778,
+             f"{_wiki('Presidio–Ojinaga International Rail Bridge')}: out of service since a fire on 2008-02-29, "
+             "rebuilt from 2018, reopening awaits a CBP rail inspection station", status="closed"),
     # Texas – Coahuila
     Crossing("boquillas", "Boquillas Crossing", "Cruce Boquillas del Carmen", "2410", "P",
              "Big Bend National Park", "Boquillas del Carmen", "TX", "05", 29.190093, -102.946545,
-             f"{_wiki('Boquillas Port of Entry')}; {TXDOT}"),
+             f"{_wiki('Boquillas Port of Entry')}; {TXDOT}; pedestrians only; NPS (2018-04-26): open Wednesday "
+             "to Sunday, Friday to Monday in summer", status="seasonal",
+             hours="Wed–Sun 09:00–18:00 (Fri–Mon in summer)"),
     Crossing("del-rio-acuna", "Del Rio–Ciudad Acuña International Bridge",
              "Puente Internacional Ciudad Acuña–Del Río", "2302", "PVC", "Del Rio", "Ciudad Acuña", "TX", "05",
              29.3267556, -100.9275139, f"{_wiki('Del Rio–Ciudad Acuña International Bridge')}; {TXDOT}"),
     Crossing("amistad-dam", "Lake Amistad Dam Crossing", "Cruce de la Presa Internacional La Amistad", "2302",
              "V", "Del Rio", "Ciudad Acuña", "TX", "05", 29.44992, -101.05808,
              f"coordinates: centre of the Amistad Dam spillway, where the road crosses the boundary "
-             f"(Waymarking WMPNEK; IBWC); {TXDOT}"),
+             f"(Waymarking WMPNEK; IBWC); {TXDOT}; hours: CBP release 2023-07 (closes for IBWC dam maintenance)",
+             hours="daily 10:00–18:00"),
     Crossing("eagle-pass-1", "Eagle Pass–Piedras Negras International Bridge (Bridge I)",
              "Puente Internacional Piedras Negras–Eagle Pass I", "2303", "PV", "Eagle Pass", "Piedras Negras",
              "TX", "05", 28.70556, -100.51194, f"{_wiki('Eagle Pass–Piedras Negras International Bridge')}; {TXDOT}"),
@@ -194,6 +240,11 @@ CROSSINGS: tuple[Crossing, ...] = (
              "Puente Ferroviario Internacional Nuevo Laredo (Puente Negro)", "2304", "R", "Laredo",
              "Nuevo Laredo", "TX", "28", 27.498550, -99.516336,
              f"{_wiki('Texas Mexican Railway International Bridge')}; {TXDOT}"),
+    Crossing("colombia-solidarity", "Laredo–Colombia Solidarity International Bridge",
+             "Puente Internacional Solidaridad Colombia", "2304", "VC", "Laredo", "Colombia (Anáhuac)", "TX", "19",
+             27.699716, -99.745646,
+             f"{_wiki('Laredo–Colombia Solidarity International Bridge')}: commercial and non-commercial vehicles; "
+             f"{TXDOT}"),
     Crossing("falcon-dam", "Lake Falcon Dam International Crossing", "Cruce de la Presa Internacional Falcón",
              "2310", "V", "Falcon Heights", "Nueva Ciudad Guerrero", "TX", "28", 26.55889, -99.16472,
              f"{_wiki('Falcon Dam')}; {TXDOT}"),
@@ -204,6 +255,11 @@ CROSSINGS: tuple[Crossing, ...] = (
              "Puente Internacional Camargo–Rio Grande City", "2307", "PVC", "Rio Grande City",
              "Ciudad Camargo", "TX", "28", 26.365707, -98.802516,
              f"{_wiki('Rio Grande City–Camargo International Bridge')}; {TXDOT}"),
+    Crossing("los-ebanos", "Los Ebanos Ferry", "Chalán Los Ébanos–Gustavo Díaz Ordaz", "2307", "PV",
+             "Los Ebanos", "Gustavo Díaz Ordaz", "TX", "28", 26.239444, -98.565139,
+             f"{_wiki('Los Ebanos Ferry')}: hand-pulled, three cars at a time; CBP (2019-06-12, 2020-03-12): a "
+             "crossing of the Rio Grande City port, closed at high water when the irrigation season starts",
+             status="seasonal"),
     Crossing("anzalduas", "Anzalduas International Bridge", "Puente Internacional Anzaldúas", "2305", "V",
              "Mission", "Reynosa", "TX", "28", 26.1165, -98.3183,
              f"{_wiki('Anzalduas International Bridge')}; {TXDOT}"),
@@ -215,7 +271,8 @@ CROSSINGS: tuple[Crossing, ...] = (
              f"{_wiki('Pharr–Reynosa International Bridge')}; {TXDOT}"),
     Crossing("donna-rio-bravo", "Donna–Río Bravo International Bridge", "Puente Internacional Río Bravo–Donna",
              "2309", "V", "Donna", "Río Bravo", "TX", "28", 26.069601, -98.072226,
-             f"{_wiki('Donna Texas Port of Entry')}; {TXDOT}"),
+             f"{_wiki('Donna Texas Port of Entry')}, the port facility on the levee (placed on the river line); "
+             f"{TXDOT}", placement="facility_to_line"),
     Crossing("progreso", "Progreso–Nuevo Progreso International Bridge",
              "Puente Internacional Nuevo Progreso–Progreso", "2309", "PVC", "Progreso", "Nuevo Progreso", "TX",
              "28", 26.063318, -97.949821, f"{_wiki('Progreso Texas Port of Entry')}; {TXDOT}"),
@@ -229,22 +286,24 @@ CROSSINGS: tuple[Crossing, ...] = (
              "Puente Internacional General Ignacio Zaragoza (Los Tomates)", "2301", "PVC", "Brownsville",
              "Matamoros", "TX", "28", 25.884, -97.476,
              f"{_wiki('Veterans International Bridge at Los Tomates')}; {TXDOT}"),
+    Crossing("los-indios", "Free Trade International Bridge (Los Indios)",
+             "Puente Internacional Libre Comercio (Lucio Blanco–Los Indios)", "2301", "VC", "Los Indios",
+             "Matamoros (Lucio Blanco)", "TX", "28", 26.029167, -97.738750,
+             f"{_wiki('Free Trade International Bridge')}: passenger vehicles and trucks, very few pedestrians; "
+             f"{TXDOT}"),
 )
 # fmt: on
 
-#: Real crossings left out, and why: the State Department counts 55 active land crossings.
+#: Real crossings left out, and why (the State Department counts 55 active land crossings).
 EXCLUDED: tuple[tuple[str, str], ...] = (
-    ("Laredo–Colombia Solidarity International Bridge", "about 32 km from the Laredo (2304) port point"),
-    ("Free Trade International Bridge (Los Indios)", "28.5 km from the Brownsville (2301) port point"),
-    ("Los Ebanos Ferry", "about 28 km from the Rio Grande City (2307) port point"),
-    ("Fort Hancock–El Porvenir International Bridge", "no BTS port code of its own; 32 km from Tornillo (2404)"),
-    ("Antelope Wells (NM)", "not a CBP port of its own (a station of Columbus 2406, which BTS counts it with), "
-                            "99 km from the Columbus port point"),
-    ("San Luis II (AZ, commercial)", "no coordinates we can place with confidence"),
-    ("West Rail Bypass International Bridge (Brownsville)", "no coordinates we can place with confidence"),
-    ("El Paso BNSF and Union Pacific rail bridges", "no coordinates we can place with confidence"),
-    ("Calexico and Otay Mesa (Tijuana–Tecate) rail crossings", "no coordinates we can place with confidence"),
-    ("Presidio–Ojinaga International Rail Bridge", "out of service since a 2008 fire"),
+    ("San Luis II Port of Entry (AZ, commercial)",
+     "no page found gives its coordinates (GSA and the Yuma press place it only as 'about 5-8 miles east of San "
+     "Luis I, off Juan Sanchez Boulevard')"),
+    ("West Rail Bypass International Bridge (Brownsville)",
+     "no page found gives its coordinates, and Natural Earth's railroads (older than its 2015 opening) do not "
+     "cross the boundary near Brownsville"),
+    ("Tijuana–San Ysidro rail crossing (San Diego & Arizona Eastern; BTS counts its trains under Otay Mesa 2506)",
+     "no page found gives its coordinates and Natural Earth has no railroad crossing the boundary there"),
 )
 
 #: The crossing that best stands for each port (its busiest, or the one the BTS location marks).

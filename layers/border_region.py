@@ -149,8 +149,8 @@ SPEC = LayerSpec(
     attribution="Digital Chart of the World via GMT DCW 2.1.1; US Census Bureau; INEGI",
     build=build,
     depends=("boundary", "population"),
-    style=Style(color="#2ca02c", weight=1.5, fill_color="#2ca02c", fill_opacity=0.12, by="country",
-                palette=(("US", "#1f77b4"), ("MX", "#2ca02c"))),
+    style=Style(color="#6a51a3", weight=1.5, fill_color="#6a51a3", fill_opacity=0.08, by="country",
+                palette=(("US", "#6a51a3"), ("MX", "#9e4a9c")), name_es_field="name_es"),
     keywords=("border region", "región fronteriza", "La Paz Agreement", "Acuerdo de La Paz", "100 km"),
     method=(
         "Geodesic 100 km buffer of the boundary layer (each UTM zone 11N-14N buffered in its own projection, "

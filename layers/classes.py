@@ -79,7 +79,7 @@ class Scales:
 
 def max_radius(spec: LayerSpec) -> float:
     """The radius of the layer's biggest point symbol, px."""
-    return max(4.0 * spec.style.radius, 18.0) if spec.style.size_by else spec.style.radius
+    return 4.0 * spec.style.radius if spec.style.size_by else spec.style.radius
 
 
 def ramp(spec: LayerSpec, k: int) -> tuple[str, ...]:

@@ -60,10 +60,7 @@ _LOCK = "bordergeo.load"
 
 
 class DatabaseError(BorderGeoError):
-    """The database cannot be reached, or refused a statement."""
-
-    http_status = 503
-    ogc_code = "ServiceUnavailable"
+    """The database cannot be reached, or refused a statement (a 503 from the API: the client may retry)."""
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,14 @@
 """Layer `ports`: one point per CBP port of entry on the US–Mexico border in the BTS data, with its traffic.
 
 The BTS Border Crossing Entry Data counts inbound crossings per port, month and measure. Its ``Location``
-marks the crossing (to 2 decimals) up to 2017-03; from 2017-04 many locations are town-centre geocodes up
-to 8 km away. So each port is placed at its location from before 2017-04. A port without one (Cross
-Border Xpress opened in December 2015 and is reported from 2017-10), or whose location lies farther than
-2 km from the boundary, takes the coordinates of its main crossing from the curated crossings table
-(``layers/_crossings_table.py``); ``location_source`` says which.
+marks the crossing only to 2 decimals (about 1 km) up to 2017-03, and from 2017-04 many locations are
+town-centre geocodes up to 8 km away. So each port is placed at its main crossing (the busiest, or the one
+the BTS location marks) from the curated crossings table (``layers/_crossings_table.py``), placed as the
+crossings layer places it, and must lie within 500 m of the boundary line.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,14 +19,14 @@ from shapely.geometry.base import BaseGeometry
 from geo.errors import BuildError, SourceError
 from geo.measure import distance_to_km
 from layers._crossings_table import MAIN_CROSSING, crossing, port_twin
+from layers._placement import place
 from layers.context import BuildContext
 from layers.readers import MX_STATES, US_STATES
 from layers.spec import LayerSpec, Prop, Style
 
 BTS = "bts/border_crossing_entry_data_us_mexico.csv"
 LATEST_FULL_YEAR = 2018  # the data end in 2019-03; the build checks this is still the latest full year
-GEOCODE_FROM = "2017-04"  # from this month on, BTS locations are often town-centre geocodes
-MAX_BOUNDARY_KM = 2.0
+MAX_BOUNDARY_KM = 0.5
 BORDER = "US-Mexico Border"
 
 #: BTS measure -> property stem
@@ -53,8 +51,7 @@ COLUMNS = {
     "Date": "date", "Measure": "measure", "Value": "value", "Location": "location",
 }
 DATE_RE = r"^(\d{2})/\d{2}/(\d{4}) "
-POINT_RE = re.compile(r"^POINT \((-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)\)$")
-LOCATION_SOURCES = ("bts_pre_2017", "main_crossing")
+LOCATION_SOURCES = ("main_crossing",)
 US_STATE_CODES = {name: postal for name, postal, _ in US_STATES.values()}
 
 
@@ -93,11 +90,10 @@ def read_bts(path: Path) -> pd.DataFrame:
 
 
 def build(ctx: BuildContext) -> gpd.GeoDataFrame:
-    """Read the BTS table, place each port at its crossing, sum its traffic, check it lies on the boundary."""
+    """Read the BTS table, place each port at its main crossing, sum its traffic, check it lies on the line."""
     rows = read_bts(ctx.source(BTS))
     _check_latest_full_year(rows)
     boundary = shapely.union_all(ctx.layer("boundary").geometry.to_numpy())
-    early = _bts_locations(rows)
     traffic = _traffic(rows)
     coverage = rows.groupby("port_code").agg(
         first_month=("month", "min"), last_month=("month", "max"), months=("month", "nunique")
@@ -105,12 +101,12 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
     names = rows.sort_values("month").groupby("port_code")[["port_name", "state"]].last()
     records = []
     for code in sorted(names.index):
-        lon, lat, source, dist = _place(code, str(names.at[code, "port_name"]), early.get(code), boundary)
+        lon, lat, dist = _place(code, str(names.at[code, "port_name"]), boundary)
         records.append({
             **_identity(code, str(names.at[code, "port_name"]), str(names.at[code, "state"])),
             **traffic.loc[code].to_dict(),
             **coverage.loc[code].to_dict(),
-            "location_source": source,
+            "location_source": LOCATION_SOURCES[0],
             "main_crossing_id": MAIN_CROSSING[code],
             "distance_to_boundary_km": round(dist, 3),
             "geometry": shapely.Point(lon, lat),
@@ -132,37 +128,19 @@ def _check_latest_full_year(rows: pd.DataFrame) -> None:
         )
 
 
-def _bts_locations(rows: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Per port, its most frequent BTS location before the geocoded period, as (lon, lat)."""
-    early = rows[(rows["month"] < GEOCODE_FROM) & rows["location"].notna()]
-    out: dict[str, tuple[float, float]] = {}
-    for code, locations in early.groupby("port_code")["location"]:
-        text = str(locations.mode().iloc[0])
-        match = POINT_RE.match(text)
-        if match is None:
-            raise SourceError(f"{BTS}: port {code} has an unreadable Location {text!r}")
-        out[str(code)] = (float(match[1]), float(match[2]))
-    return out
-
-
-def _place(
-    code: str, name: str, bts: tuple[float, float] | None, boundary: BaseGeometry
-) -> tuple[float, float, str, float]:
-    """(lon, lat, location_source, km to the boundary) of a port; BuildError when it cannot be placed."""
+def _place(code: str, name: str, boundary: BaseGeometry) -> tuple[float, float, float]:
+    """(lon, lat, km to the boundary) of a port: its main crossing; BuildError when that is off the line."""
     if code not in MAIN_CROSSING:
         raise BuildError(f"port {code} ({name}) has no main crossing in layers/_crossings_table.py: add one")
-    if bts is not None:
-        dist = distance_to_km(bts[0], bts[1], boundary)
-        if dist <= MAX_BOUNDARY_KM:
-            return bts[0], bts[1], "bts_pre_2017", dist
     main = crossing(MAIN_CROSSING[code])
-    dist = distance_to_km(main.lon, main.lat, boundary)
+    at = place(main, boundary)
+    dist = distance_to_km(at.lon, at.lat, boundary)
     if dist > MAX_BOUNDARY_KM:
         raise BuildError(
             f"port {code} ({name}): its main crossing {main.crossing_id} lies {dist:.2f} km from the "
             f"boundary (limit {MAX_BOUNDARY_KM} km): check its coordinates in layers/_crossings_table.py"
         )
-    return main.lon, main.lat, "main_crossing", dist
+    return at.lon, at.lat, dist
 
 
 def _identity(code: str, name: str, state: str) -> dict[str, str]:
@@ -198,7 +176,6 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame) -> None:
     far = gdf.loc[gdf["distance_to_boundary_km"].idxmax()]
     ctx.stat("max_distance_to_boundary_km",
              {"port_code": far["port_code"], "km": float(far["distance_to_boundary_km"])})
-    ctx.stat("placed_at_main_crossing", sorted(gdf.loc[gdf["location_source"] == "main_crossing", "port_code"]))
     busiest = gdf.loc[gdf[people].idxmax()]
     ctx.stat(f"busiest_by_{people}", {"port_code": busiest["port_code"], "people": int(busiest[people])})
 
@@ -230,8 +207,7 @@ SPEC_PROPS = (
     Prop("first_month", "string", "First month with reported traffic (YYYY-MM)"),
     Prop("last_month", "string", "Last month with reported traffic (YYYY-MM)"),
     Prop("months", "integer", "Number of months with at least one reported measure"),
-    Prop("location_source", "string",
-         "Where the point comes from: the BTS location before 2017-04, or the port's main crossing",
+    Prop("location_source", "string", "Where the point comes from: the port's main crossing (layer crossings)",
          enum=LOCATION_SOURCES),
     Prop("main_crossing_id", "string", "crossing_id (layer crossings) of the port's main crossing"),
     Prop("distance_to_boundary_km", "number", "Geodesic distance from the point to the boundary layer",
@@ -255,13 +231,13 @@ SPEC = LayerSpec(
     attribution="Bureau of Transportation Statistics, Border Crossing/Entry Data (CBP)",
     build=build,
     depends=("boundary",),
-    style=Style(color="#6a3d9a", fill_color="#cab2d6", fill_opacity=0.8, radius=6.0,
-                size_by=f"people_{LATEST_FULL_YEAR}"),
+    style=Style(color="#1a1a1a", fill_color="#ffd92f", fill_opacity=0.85, radius=6.0,
+                size_by=f"people_{LATEST_FULL_YEAR}", label="name", label_min_zoom=8, name_es_field="name_es"),
     keywords=("ports of entry", "puertos fronterizos", "BTS", "CBP", "border crossings", "garitas"),
     roles=frozenset({"feature-pages"}),
     method=(
-        "Points: the BTS Location before 2017-04 (it marks the crossing, to 2 decimals); ports without one or "
-        "with one over 2 km from the boundary use their main crossing (layer crossings). Traffic: sums of the "
+        f"Points: the port's main crossing (layer crossings), within {MAX_BOUNDARY_KM * 1000:.0f} m of the "
+        "boundary line; the BTS Location is not used (2 decimals, or a town-centre geocode). Traffic: sums of the "
         "BTS monthly values per measure; months without any reported measure are absent from the data."
     ),
 )

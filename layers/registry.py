@@ -67,15 +67,20 @@ def default_registry() -> Registry:
         boundary,
         cities,
         crossings,
+        land,
+        mx_states,
         population,
         port_traffic,
         ports,
+        railroads,
         reservoirs,
         rivers,
+        us_states,
         watersheds,
     )
 
     modules = (
         boundary, ports, crossings, port_traffic, border_region, population, cities, watersheds, rivers, reservoirs,
+        land, us_states, mx_states, railroads,
     )
     return Registry(tuple(m.SPEC for m in modules))

@@ -122,7 +122,7 @@ SPEC = LayerSpec(
     build=build,
     depends=("watersheds", "boundary"),
     style=Style(color="#08306b", weight=1.0, fill_color="#4292c6", fill_opacity=0.7, by="country",
-                palette=(("US", "#4292c6"), ("MX", "#41ab5d"), ("both", "#807dba"))),
+                palette=(("US", "#6baed6"), ("MX", "#4292c6"), ("both", "#2171b5")), name_es_field="name_es"),
     keywords=("reservoir", "presa", "lake", "Amistad", "Falcón", "Lake Mead", "Lake Powell", "Natural Earth"),
     method=(
         "Natural Earth lakes with at least half their area inside a basin; geodesic areas on WGS84 "

@@ -344,11 +344,16 @@ SPEC = LayerSpec(
     properties=SPEC_PROPS,
     sources=(CENTERLINES, NORTH_AMERICA),
     licence="Public domain (Natural Earth)",
-    attribution="Made with Natural Earth (rivers and lake centerlines, North America supplement)",
+    attribution=(
+        "Made with Natural Earth (rivers and lake centerlines, North America supplement); where the rivers form "
+        "the boundary: US Census Bureau TIGER/Line"
+    ),
     build=build,
     depends=("watersheds", "boundary"),
+    # blues: water, apart from the basins' earth tones
     style=Style(color="#2171b5", weight=1.5, by="basin_id",
-                palette=(("rio-grande", "#2171b5"), ("colorado", "#d94801"), ("pecos", "#238b45"))),
+                palette=(("rio-grande", "#2171b5"), ("colorado", "#08519c"), ("pecos", "#4eb3d3")),
+                label="name", label_min_zoom=8, name_es_field="name_es"),
     keywords=("river", "río", "Rio Grande", "Río Bravo", "Colorado River", "Natural Earth"),
     method=(
         "Same-named Natural Earth pieces that touch are merged (end points snapped within 500 m, line_merge), "

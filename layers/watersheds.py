@@ -219,8 +219,10 @@ SPEC = LayerSpec(
     ),
     build=build,
     depends=("boundary",),
-    style=Style(color="#08519c", weight=1.5, fill_color="#6baed6", fill_opacity=0.25, by="basin_id",
-                palette=(("rio-grande", "#6baed6"), ("colorado", "#fd8d3c"), ("pecos", "#74c476"))),
+    # earth tones: land drained by the rivers, apart from the rivers (blues) and the region (purples)
+    style=Style(color="#8c6d31", weight=1.5, fill_color="#c7a76c", fill_opacity=0.2, by="basin_id",
+                palette=(("rio-grande", "#b8860b"), ("colorado", "#c4572a"), ("pecos", "#7a8c3a")),
+                name_es_field="name_es"),
     keywords=("watershed", "cuenca", "Rio Grande", "Río Bravo", "Colorado River", "Pecos", "1944 Water Treaty"),
     method=(
         "WSWC outlines parsed from C# source; the Pecos outline clipped to the Rio Grande outline so it nests. "

@@ -7,6 +7,7 @@ from html import escape
 
 import pandas as pd
 
+from maps.i18n import Lang, t, value_label
 from maps.symbology import fmt
 
 WIDTH = 380
@@ -16,9 +17,9 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 XScale = Callable[[pd.Timestamp], float]  # month -> x in px
 
 
-def monthly_chart(series: Mapping[str, pd.Series], width: int = WIDTH) -> str:
-    """One small line chart per series (own y scale from 0), sharing the time axis; '' if no data."""
-    clean = {name: _monthly(s) for name, s in series.items()}
+def monthly_chart(series: Mapping[str, pd.Series], lang: Lang = "en", width: int = WIDTH) -> str:
+    """One small line chart per series (own y scale from 0) on a shared time axis, captions in ``lang``; '' if none."""
+    clean = {value_label(name, lang): _monthly(s) for name, s in series.items()}
     clean = {name: s for name, s in clean.items() if not s.empty and float(s.max()) > 0}
     if not clean:
         return ""
@@ -32,8 +33,8 @@ def monthly_chart(series: Mapping[str, pd.Series], width: int = WIDTH) -> str:
     height = len(clean) * PANEL + 16
     parts = [_year_ticks(start, end, x, height)]
     for i, (name, s) in enumerate(clean.items()):
-        parts.append(_panel(name, s, x, i * PANEL, COLOURS[i % len(COLOURS)]))
-    label = escape(f"monthly {', '.join(clean)}, {start:%Y-%m} to {end:%Y-%m}")
+        parts.append(_panel(name, s, x, i * PANEL, COLOURS[i % len(COLOURS)], lang))
+    label = escape(t("chart_label", lang, names=", ".join(clean), start=f"{start:%Y-%m}", end=f"{end:%Y-%m}"))
     return (f'<svg class="bg-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}">{"".join(parts)}</svg>')
 
@@ -45,7 +46,7 @@ def _monthly(s: pd.Series) -> pd.Series:
     return out.groupby(level=0).sum().sort_index()
 
 
-def _panel(name: str, s: pd.Series, xf: XScale, top: int, colour: str) -> str:
+def _panel(name: str, s: pd.Series, xf: XScale, top: int, colour: str, lang: Lang) -> str:
     """A line and area for one series, its name, peak and latest value."""
     vmax = float(s.max())
     y0 = top + PANEL - 4
@@ -56,8 +57,8 @@ def _panel(name: str, s: pd.Series, xf: XScale, top: int, colour: str) -> str:
     pts = " ".join(f"{xf(t):.1f},{y(float(v)):.1f}" for t, v in zip(s.index, s.to_numpy(), strict=True))
     first, last = xf(s.index[0]), xf(s.index[-1])
     peak_t = s.idxmax()
-    text = (f"{name}: peak {fmt(vmax)} ({peak_t:%Y-%m}), latest {fmt(float(s.iloc[-1]))} "
-            f"({s.index[-1]:%Y-%m})")
+    text = t("chart_panel", lang, name=name, peak=fmt(vmax), peak_month=f"{peak_t:%Y-%m}",
+             last=fmt(float(s.iloc[-1])), last_month=f"{s.index[-1]:%Y-%m}")
     return (f'<polygon points="{first:.1f},{y0} {pts} {last:.1f},{y0}" fill="{colour}" fill-opacity="0.15"/>'
             f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.2"/>'
             f'<line x1="{LEFT}" y1="{y0}" x2="{last:.1f}" y2="{y0}" stroke="#999" stroke-width="0.5"/>'

@@ -13,8 +13,9 @@ from folium.utilities import JsCode
 
 from layers.spec import LayerSpec
 from maps.display import feature_collection
+from maps.i18n import LOCALE, Lang, prop_label, t, unit_label
 from maps.legend import legend_html
-from maps.symbology import kind_of, short_title, symbology
+from maps.symbology import feature_name_field, kind_of, short_title, symbology
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,26 @@ class FeatureLayer:
     id: str
     geojson: folium.GeoJson
     legend: str
+    spec: LayerSpec
+
+    @property
+    def attribution(self) -> str:
+        """Who the layer's data comes from (shown on the page's one attribution line)."""
+        return self.spec.attribution
 
 
-def popup_schema(spec: LayerSpec, link: str | None = None, link_text: str = "") -> dict[str, Any]:
-    """What ``bordergeo.describe`` needs to build popups and tooltips from the declared properties."""
+def popup_schema(spec: LayerSpec, link: str | None = None, link_text: str = "", lang: Lang = "en") -> dict[str, Any]:
+    """What ``bordergeo.describe`` needs to build popups and tooltips (in ``lang``) from the declared properties."""
     props = [
-        {"name": p.name, "label": p.name.replace("_", " "), "type": p.type, "unit": p.unit,
+        {"name": p.name, "label": prop_label(p.name, lang), "type": p.type,
+         "unit": unit_label(p.unit, lang) if p.unit else None,
          "description": p.description}
         for p in spec.properties
     ]
-    return {"title": spec.title, "titleField": spec.title_field or spec.id_field, "idField": spec.id_field,
-            "props": props, "link": link, "linkText": link_text}
+    name_field = feature_name_field(spec, lang)
+    return {"title": short_title(spec, lang), "titleField": spec.title_field or spec.id_field,
+            "nameField": name_field or spec.id_field, "idField": spec.id_field, "props": props, "link": link,
+            "linkText": link_text, "locale": LOCALE[lang], "yes": t("yes", lang), "no": t("no", lang)}
 
 
 @dataclass(frozen=True)
@@ -45,13 +55,16 @@ class Drawn:
     features: tuple[dict[str, Any], ...]
     styles: tuple[dict[str, Any], ...]
     legend: str
+    lang: Lang = "en"
 
 
-def drawn(spec: LayerSpec, gdf: gpd.GeoDataFrame, tolerance: float, outline: bool = False) -> Drawn:
-    """``gdf`` prepared for display as ``spec`` declares (``outline``: polygons unfilled)."""
-    sym = symbology(spec, gdf, outline)
+def drawn(
+    spec: LayerSpec, gdf: gpd.GeoDataFrame, tolerance: float, outline: bool = False, lang: Lang = "en"
+) -> Drawn:
+    """``gdf`` prepared for display as ``spec`` declares, legend in ``lang`` (``outline``: polygons unfilled)."""
+    sym = symbology(spec, gdf, outline, lang)
     data = feature_collection(spec, gdf, tolerance)
-    return Drawn(spec, tuple(data["features"]), sym.styles, legend_html(spec, sym))
+    return Drawn(spec, tuple(data["features"]), sym.styles, legend_html(spec, sym, lang), lang)
 
 
 def feature_layer(
@@ -70,15 +83,15 @@ def feature_layer(
     data = {"type": "FeatureCollection", "features": [d.features[i] for i in picked]}
     styles = {d.features[i]["id"]: d.styles[i] for i in picked}
     highlight = {"weight": spec.style.weight + 2, "opacity": 1.0}
-    describe = JsCode(f"bordergeo.describe({json.dumps(popup_schema(spec, link, link_text))})")
+    describe = JsCode(f"bordergeo.describe({json.dumps(popup_schema(spec, link, link_text, d.lang))})")
+    # no per-layer attribution: Leaflet would stack one line per layer; the page has one line for all
     geojson = folium.GeoJson(
         data,
-        name=short_title(spec),
+        name=short_title(spec, d.lang),
         style_function=lambda f: styles[f["id"]],
         highlight_function=lambda f: highlight,
         marker=folium.CircleMarker() if kind_of(spec) == "circle" else None,
         on_each_feature=describe,
         show=show,
-        attribution=spec.attribution,
     )
-    return FeatureLayer(spec.id, geojson, d.legend)
+    return FeatureLayer(spec.id, geojson, d.legend, spec)

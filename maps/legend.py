@@ -13,6 +13,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from layers.spec import LayerSpec
+from maps.i18n import Lang, t
 from maps.symbology import LegendItem, Symbology, short_title
 
 
@@ -33,11 +34,11 @@ def symbol_svg(item: LegendItem) -> str:
             f'fill="{fill}" fill-opacity="0.8" stroke="{color}"/></svg>')
 
 
-def legend_html(spec: LayerSpec, sym: Symbology) -> str:
+def legend_html(spec: LayerSpec, sym: Symbology, lang: Lang = "en") -> str:
     """The legend section of one layer: its title, one row per symbol, and a note on the classes."""
     rows = "".join(f"<li>{symbol_svg(i)}<span>{escape(i.label)}</span></li>" for i in sym.items)
     note = f'<div class="bg-note">{escape(sym.note)}</div>' if sym.note else ""
-    return f"<h4>{escape(short_title(spec))}</h4><ul>{rows}</ul>{note}"
+    return f"<h4>{escape(short_title(spec, lang))}</h4><ul>{rows}</ul>{note}"
 
 
 class Legend(MacroElement):
@@ -50,15 +51,73 @@ class Legend(MacroElement):
         {%- for layer, id, html in this.entries %}
             {layer: {{ layer.get_name() }}, id: {{ id|tojson }}, html: {{ html|tojson }}},
         {%- endfor %}
+        ], {{ this.title|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entries: list[tuple[folium.GeoJson, str, str]], title: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.entries = entries
+        self.title = title
+
+
+class Furniture(MacroElement):
+    """The page's controls made foldable, and the one-line attribution (Leaflet's stacks a line per layer)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        bordergeo.furniture({{ this._parent.get_name() }}, {{ this.control.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl, layers_title: str, attribution: str) -> None:
+        super().__init__()
+        self._name = "Furniture"
+        self.control = control
+        self.options = {"layersTitle": layers_title, "attribution": attribution}
+
+
+class FitBounds(MacroElement):
+    """The first view: ``bounds`` fitted at once (folium's fit_bounds animates, and a reader's or a test's first
+    move would race the animation)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = bounds
+
+
+class Labels(MacroElement):
+    """Map labels placed by ``bordergeo.labels``: by priority, from each item's zoom, never overlapping."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        bordergeo.labels({{ this._parent.get_name() }}, [
+        {%- for layer, group in this.groups %}
+            Object.assign({layer: {{ layer.get_name() if layer else "null" }}}, {{ group|tojson }}),
+        {%- endfor %}
         ]);
         {% endmacro %}
         """
     )
 
-    def __init__(self, entries: list[tuple[folium.GeoJson, str, str]]) -> None:
+    def __init__(self, groups: list[tuple[Any, dict[str, Any]]]) -> None:
         super().__init__()
-        self._name = "Legend"
-        self.entries = entries
+        self._name = "Labels"
+        self.groups = groups
 
 
 class Registration(MacroElement):
@@ -88,16 +147,18 @@ class Panel(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        bordergeo.panel({{ this._parent.get_name() }}, {{ this.html|tojson }}, {{ this.position|tojson }});
+        bordergeo.panel({{ this._parent.get_name() }}, {{ this.html|tojson }}, {{ this.position|tojson }},
+                        {{ this.title|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html: str, position: str = "topright") -> None:
+    def __init__(self, html: str, position: str = "topright", title: str | None = None) -> None:
         super().__init__()
         self._name = "Panel"
         self.html = html
         self.position = position
+        self.title = title  # with a title the panel folds away like the legend
 
 
 class RawHtml(Element):
@@ -117,8 +178,11 @@ def add_html(m: folium.Map, html: str) -> None:
     root.html.add_child(RawHtml(html))
 
 
-def title_box(title: str, subtitle: str = "", back: str | None = "index.html") -> str:
-    """The page title box in the map's top-left corner, with a link back to the index."""
-    link = f' <a href="{escape(back)}">all maps</a>' if back else ""
-    sub = f"<p>{escape(subtitle)}{link}</p>" if subtitle or link else ""
-    return f'<div class="bg-title"><h1>{escape(title)}</h1>{sub}</div>'
+def title_box(title: str, subtitle: str, lang: Lang, back: str, other: str) -> str:
+    """The page title box in the map's top-left corner: links back to the index and to the other language."""
+    other_lang = "en" if lang == "es" else "es"
+    links = (f'<a href="{escape(back)}">{escape(t("all_maps", lang))}</a> · '
+             f'<a class="bg-lang" href="{escape(other)}" hreflang="{other_lang}" lang="{other_lang}">'
+             f'{escape(t("other_lang", lang))}</a>')
+    return (f'<div class="bg-title"><h1>{escape(title)}</h1><p class="bg-sub">{escape(subtitle)}</p>'
+            f'<p class="bg-links">{links}</p></div>')

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,20 +21,33 @@ import shapely
 
 from geo.measure import WGS84
 from layers import ports as ports_layer
+from maps.basemap import basemap_layers, data_layers
 from maps.chart import monthly_chart
 from maps.data import Build, Layer
+from maps.i18n import Lang, t
+from maps.labels import label_group
 from maps.layer import Drawn, FeatureLayer, drawn, feature_layer
-from maps.pages import FEATURE_PAGES, drawing_order, finish, new_map
-from maps.symbology import kind_of
+from maps.legend import FitBounds
+from maps.pages import (
+    PageParts,
+    basemap_labels,
+    drawing_order,
+    feature_page_layer,
+    feature_page_pattern,
+    finish,
+    label_sorted,
+    new_map,
+)
+from maps.symbology import display_names, kind_of
 
 log = logging.getLogger("bordergeo.maps")
-PORTS = "ports"
 NEARBY_KM = 25.0
 CONTEXT_DEG = 0.6  # half-width of the box line layers are clipped to around a port
 PORT_TOLERANCE = 0.0005  # ~50 m: port pages are zoomed in
 MIN_VIEW_DEG = 0.05  # the view spans at least ±5 km around the port
 #: chart panels: label -> BTS measures summed (``layers.ports`` property stems)
 CHARTED = {"people": ports_layer.PEOPLE, "personal vehicles": ("personal_vehicles",), "trucks": ("trucks",)}
+BASEMAP_MARGIN_DEG = 2.0  # the basemap is cut to the view plus this margin: port pages stay small
 
 Bounds = tuple[float, float, float, float]
 
@@ -42,9 +56,10 @@ Bounds = tuple[float, float, float, float]
 class PortPage:
     """A rendered port page: its file name, its label in the index, its HTML."""
 
-    file: str
+    file: str  # the English page; the Spanish one is ``maps.i18n.page(file, "es")``
     label: str
     html: str
+    lang: Lang = "en"
 
 
 @dataclass
@@ -53,62 +68,84 @@ class Context:
 
     build: Build
     key: str  # the ports' id field: other layers declaring it belong to a port
+    lang: Lang
     _drawn: dict[str, Drawn] = field(default_factory=dict)
+    basemap_cache: dict[Any, Any] = field(default_factory=dict)
 
     def drawn(self, layer: Layer) -> Drawn:
         """``layer`` prepared for display at the port pages' tolerance (cached)."""
         if layer.id not in self._drawn:
-            self._drawn[layer.id] = drawn(layer.spec, layer.gdf, PORT_TOLERANCE)
+            self._drawn[layer.id] = drawn(layer.spec, layer.gdf, PORT_TOLERANCE, lang=self.lang)
         return self._drawn[layer.id]
 
 
-def page_file(port_id: object) -> str:
-    """The file name of a port's page (``FEATURE_PAGES`` pattern, id made safe for a file name)."""
+def page_file(port_id: object, pattern: str = "port-{id}.html") -> str:
+    """The file name of a feature's page (``pattern``, the id made safe for a file name)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(port_id)).strip("-") or "port"
-    return FEATURE_PAGES[PORTS].format(id=safe)
+    return pattern.format(id=safe)
 
 
-def port_pages(build: Build, basemap: bool = True) -> list[PortPage]:
-    """A page per feature of the ports layer (none when ports are not in the build)."""
-    ports = build.get(PORTS)
+def port_pages(build: Build, lang: Lang = "en", osm: bool = True) -> list[PortPage]:
+    """A page per feature of the feature-pages layer (the ports; none when it is not in the build)."""
+    ports = feature_page_layer(build)
     if ports is None:
         return []
     traffic = monthly_traffic(build)
     spec = ports.spec
-    ctx = Context(build, spec.id_field)
-    names = ports.gdf[spec.title_field or spec.id_field]
+    ctx = Context(build, spec.id_field, lang)
+    names = display_names(spec, ports.gdf, lang)
     pages = []
     for pos, (port_id, name) in enumerate(zip(ports.gdf[spec.id_field], names, strict=True)):
-        html = port_page(ctx, ports, pos, traffic.get(str(port_id), {}), basemap)
-        pages.append(PortPage(page_file(port_id), f"{name} ({port_id})", html))
+        html = port_page(ctx, ports, pos, traffic.get(str(port_id), {}), osm)
+        file = page_file(port_id, feature_page_pattern(ports))
+        pages.append(PortPage(file, f"{name} ({port_id})", html, lang))
     return pages
 
 
-def port_page(ctx: Context, ports: Layer, pos: int, traffic: Mapping[str, pd.Series], basemap: bool) -> str:
+def port_page(ctx: Context, ports: Layer, pos: int, traffic: Mapping[str, pd.Series], osm: bool) -> str:
     """The page of the port at row ``pos``: the port on top of its related and nearby features."""
-    spec = ports.spec
+    spec, lang = ports.spec, ctx.lang
     row = ports.gdf.iloc[pos]
     point = row.geometry
-    port_id, name = row[spec.id_field], row[spec.title_field or spec.id_field]
+    port_id, name = row[spec.id_field], display_names(spec, ports.gdf.iloc[[pos]], lang)[0]
     shown: list[FeatureLayer] = []
+    labels = []
     bounds: list[Bounds] = [point.buffer(MIN_VIEW_DEG).bounds]
-    for layer in drawing_order(ctx.build.map_layers.values()):
-        if layer.id == PORTS:
+    for layer in drawing_order(data_layers(ctx.build)):
+        if layer.id == ports.id:
             continue
         part = _context_layer(ctx, layer, port_id, point)
         if part is not None:
             shown.append(part[0])
             bounds.extend([part[1]] if part[1] else [])
-    shown.append(feature_layer(ctx.drawn(ports), rows=[pos]))
-    m = new_map(basemap)
-    m.fit_bounds(_union_bounds(bounds))
-    return finish(m, shown, f"Port of entry: {name}", f"port code {port_id}", _panel(str(name), str(port_id), traffic))
+            if part[2]:
+                labels.append((part[0].geojson, part[2]))
+    d = ctx.drawn(ports)
+    own = feature_layer(d, rows=[pos])
+    # the port's big symbol goes under the other points, so its own crossings stay visible and clickable
+    first_point = next((i for i, fl in enumerate(shown) if kind_of(fl.spec) == "circle"), len(shown))
+    shown.insert(first_point, own)
+    own_labels = label_group(spec, ports.gdf, lang, rows=[pos], radii=[s.get("radius", 0) for s in d.styles])
+    if own_labels:
+        labels.append((own.geojson, own_labels))
+    view = _union_bounds(bounds)
+    box = (view[0][1] - BASEMAP_MARGIN_DEG, view[0][0] - BASEMAP_MARGIN_DEG,
+           view[1][1] + BASEMAP_MARGIN_DEG, view[1][0] + BASEMAP_MARGIN_DEG)
+    m, group = new_map(ctx.build, lang, osm, PORT_TOLERANCE, box, ctx.basemap_cache)
+    FitBounds(view).add_to(m)
+    labels = basemap_labels(ctx.build, group, lang, box, ctx.basemap_cache) + labels
+    parts = PageParts(shown, t("port_title", lang, name=name), t("port_sub", lang, code=port_id),
+                      page_file(port_id, feature_page_pattern(ports)), lang,
+                      panel=_panel(str(name), str(port_id), traffic, lang), panel_title=t("traffic", lang),
+                      labels=label_sorted(labels),
+                      basemap=basemap_layers(ctx.build))
+    return finish(m, parts)
 
 
 def _context_layer(
     ctx: Context, layer: Layer, port_id: object, point: shapely.Point
-) -> tuple[FeatureLayer, Bounds | None] | None:
-    """The part of ``layer`` that belongs on the port's page, and the bounds it adds to the view."""
+) -> tuple[FeatureLayer, Bounds | None, dict[str, Any] | None] | None:
+    """The part of ``layer`` that belongs on the port's page, the bounds it adds to the view, and its labels."""
     gdf = layer.gdf
     kind = kind_of(layer.spec)
     if ctx.key in layer.spec.property_names:
@@ -121,13 +158,18 @@ def _context_layer(
     elif kind == "line":
         box = shapely.box(point.x - CONTEXT_DEG, point.y - CONTEXT_DEG, point.x + CONTEXT_DEG, point.y + CONTEXT_DEG)
         clipped = _clip(gdf, box)
-        return (feature_layer(drawn(layer.spec, clipped, PORT_TOLERANCE)), None) if not clipped.empty else None
+        if clipped.empty:
+            return None
+        lines = feature_layer(drawn(layer.spec, clipped, PORT_TOLERANCE, lang=ctx.lang))
+        return lines, None, label_group(layer.spec, clipped.reset_index(drop=True), ctx.lang)
     else:
         return None
     if len(rows) == 0:
         return None
     bounds = tuple(float(v) for v in gdf.iloc[rows].total_bounds)
-    return feature_layer(ctx.drawn(layer), rows=rows.tolist()), (bounds[0], bounds[1], bounds[2], bounds[3])
+    d = ctx.drawn(layer)
+    labels = label_group(layer.spec, gdf, ctx.lang, rows=rows.tolist(), radii=[s.get("radius", 0) for s in d.styles])
+    return feature_layer(d, rows=rows.tolist()), (bounds[0], bounds[1], bounds[2], bounds[3]), labels
 
 
 def _clip(gdf: gpd.GeoDataFrame, box: shapely.Polygon) -> gpd.GeoDataFrame:
@@ -145,12 +187,12 @@ def _union_bounds(bounds: list[Bounds]) -> list[list[float]]:
     return [[float(arr[:, 1].min()), float(arr[:, 0].min())], [float(arr[:, 3].max()), float(arr[:, 2].max())]]
 
 
-def _panel(name: str, port_id: str, traffic: Mapping[str, pd.Series]) -> str:
+def _panel(name: str, port_id: str, traffic: Mapping[str, pd.Series], lang: Lang) -> str:
     """The side panel: the port's monthly traffic chart (or a note when there is none)."""
-    chart = monthly_chart(traffic)
-    body = chart or "<p>No monthly traffic recorded for this port.</p>"
-    return (f"<h2>{escape(name)}: monthly inbound crossings</h2>{body}"
-            f"<p>Source: Bureau of Transportation Statistics, Border Crossing Entry Data (port {escape(port_id)}).</p>")
+    chart = monthly_chart(traffic, lang)
+    body = chart or f"<p>{escape(t('traffic_none', lang))}</p>"
+    return (f"<h2>{escape(t('traffic_title', lang, name=name))}</h2>{body}"
+            f"<p>{escape(t('traffic_source', lang, code=port_id))}</p>")
 
 
 def monthly_traffic(build: Build) -> dict[str, dict[str, pd.Series]]:
@@ -160,7 +202,7 @@ def monthly_traffic(build: Build) -> dict[str, dict[str, pd.Series]]:
     port's series start at its first month with any traffic (earlier months are zeros before it opened).
     """
     found = build.with_role("traffic")
-    ports = build.get(PORTS)
+    ports = feature_page_layer(build)
     if not found or ports is None:
         log.warning("maps: no traffic layer in %s; port pages have no traffic chart", build.path)
         return {}

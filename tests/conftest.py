@@ -6,6 +6,7 @@ incremental, so a reused directory costs a few seconds); by default a fresh temp
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from layers.sources import fetch
 from tests import pgcluster
 
 REPO = Path(__file__).resolve().parents[1]
+_databases = itertools.count()
 MIRROR = Path(os.environ.get("BORDERGEO_MIRROR", REPO.parent / "shared" / "data" / "sources"))
 
 
@@ -80,6 +82,15 @@ def postgres() -> Iterator[pgcluster.Cluster]:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture
+def fresh_dsn(postgres: pgcluster.Cluster) -> str:
+    """A new empty PostGIS database in the session cluster (loads there never disturb the API tests)."""
+    name = f"db_{os.getpid()}_{next(_databases)}"
+    postgres.psql(f"CREATE DATABASE {name}", database="postgres")
+    postgres.psql("CREATE EXTENSION postgis", database=name)
+    return postgres.dsn.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")

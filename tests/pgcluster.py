@@ -9,6 +9,7 @@ and removes the directory. About 3-6 s on two cores.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -24,7 +25,7 @@ DATABASE = "bordergeo"
 #: settings for a disposable cluster: durability off (a crash loses nothing we need), few resources
 SERVER_OPTIONS = (
     "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-    "-c shared_buffers=64MB -c max_connections=60 -c timezone=UTC"
+    "-c shared_buffers=64MB -c max_connections=60 -c timezone=UTC -c jit=off"
 )
 
 
@@ -51,6 +52,21 @@ class Cluster:
         argv = [str(self.bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
                 "-p", str(self.port), "-U", "postgres", "-d", database, "-c", sql]
         return subprocess.run(argv, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def clone_build(current: Path, root: Path, build_id: str) -> Path:
+    """A data directory under ``root`` whose current build is ``current``'s layers under another build id."""
+    target = root / build_id / "builds" / build_id
+    target.mkdir(parents=True)
+    for parquet in current.resolve().glob("*.parquet"):
+        os.link(parquet, target / parquet.name)
+    for folder in (p for p in current.resolve().iterdir() if p.is_dir()):  # artifacts such as maps/
+        shutil.copytree(folder, target / folder.name, copy_function=os.link)
+    manifest = json.loads((current / "manifest.json").read_text())
+    manifest["build_id"] = build_id
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    (root / build_id / "current").symlink_to(f"builds/{build_id}")
+    return root / build_id
 
 
 def bindir() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 
 import numpy as np
 import pyogrio
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from pyproj import Transformer
 from shapely.geometry import shape
 
+csv.field_size_limit(sys.maxsize)  # a boundary segment's WKT is larger than csv's 128 KiB default
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 PROJECTED = [3857, 32611, 32612, 32613, 32614]

@@ -93,21 +93,44 @@ def test_other_methods_are_405_with_allow(http: httpx.Client) -> None:
         assert r.json()["code"] == "MethodNotAllowed"
 
 
-def test_response_cache_answers_repeats(data_settings: DataSettings) -> None:
+def test_response_cache_stores_what_is_asked_twice(data_settings: DataSettings) -> None:
     app = create_app(ApiSettings(cache_bytes=4_000_000), data_settings)
     with TestClient(app) as tc:
         first = tc.get(PAGE)
         cache = app.middleware_stack
-        assert isinstance(cache, ResponseCache) and len(cache.entries) == 1
+        assert isinstance(cache, ResponseCache) and len(cache.entries) == 0 and len(cache.seen) == 1
+        second = tc.get(PAGE)  # seen before: now stored
+        assert second.content == first.content and len(cache.entries) == 1
+        assert second.headers["etag"] == first.headers["etag"]
         assert tc.get(PAGE).content == first.content and len(cache.entries) == 1
-        tc.get(PAGE, headers={"Accept": "text/html"})
-        tc.get("/collections/boundary/items?limit=5&f=csv")
-        assert len(cache.entries) == 3
-        for limit in range(1, 60):  # ~200 kB pages overflow the 4 MB budget: the oldest are evicted
-            tc.get(f"/collections/boundary/items?limit={limit}")
-        assert cache.bytes <= 4_000_000 and len(cache.entries) < 62
-        assert tc.get("/collections/boundary/items?limit=0").status_code == 400
-        assert len(cache.entries) < 62  # errors are not stored
+        for limit in range(1, 60):  # distinct URLs: answered, never stored
+            tc.get(f"/collections/boundary/items?limit={limit}&offset=1")
+        assert len(cache.entries) == 1 and cache.bytes < 400_000
+        for limit in range(1, 60):  # each asked twice: stored until the 4 MB budget evicts the oldest
+            for _ in range(2):
+                tc.get(f"/collections/boundary/items?limit={limit}")
+        assert cache.bytes <= 4_000_000 and 1 < len(cache.entries) < 60
+        for _ in range(3):
+            assert tc.get("/collections/boundary/items?limit=0").status_code == 400
+        assert not any(entry.status != 200 for entry in cache.entries.values())  # errors are never stored
+
+
+def test_doorkeeper_is_bounded(data_settings: DataSettings) -> None:
+    app = create_app(ApiSettings(cache_bytes=4_000_000), data_settings)
+    with TestClient(app) as tc:
+        cache = app.middleware_stack
+        assert isinstance(cache, ResponseCache)
+        cache.max_seen = 50
+        for offset in range(120):
+            tc.get(f"/collections/boundary/items?limit=1&offset={offset}")
+        assert len(cache.seen) == 50 and len(cache.entries) == 0
+
+
+def test_revalidation_is_answered_without_rendering(http: httpx.Client) -> None:
+    url = "/collections/boundary/items?limit=3&offset=2&properties=seq"
+    etag = http.get(url).headers["etag"]
+    assert http.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert http.get(url.replace("seq", "kind"), headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_concurrent_clients_get_no_errors(server: str, served: list[str]) -> None:

@@ -25,7 +25,7 @@ import httpx
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = 30
 #: the PostGIS backend answers through the same routes, parameters and encoders: fewer examples find its bugs
-MAX_EXAMPLES_POSTGIS = 12
+MAX_EXAMPLES_POSTGIS = 8
 MAX_SECONDS = 600
 CONFIG = """
 [[operations]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -18,39 +17,19 @@ import shapely
 from layers.pgload import KEEP_BUILDS, load, schema_for
 from layers.registry import default_registry
 from layers.settings import DataSettings
-from tests.pgcluster import Cluster
+from tests.pgcluster import Cluster, clone_build
 
 FORMATS = {"string": 'text|"C"', "integer": "bigint|-", "number": "double precision|-", "boolean": "boolean|-",
            "date": "date|-"}
 
-_numbers = itertools.count()
-
-
-@pytest.fixture
-def fresh_dsn(postgres: Cluster) -> str:
-    """A new empty PostGIS database in the session cluster (loads here never disturb the API tests)."""
-    name = f"load_{os.getpid()}_{next(_numbers)}"
-    postgres.psql(f"CREATE DATABASE {name}", database="postgres")
-    postgres.psql("CREATE EXTENSION postgis", database=name)
-    return postgres.dsn.rsplit("/", 1)[0] + f"/{name}"
+def clone(data: DataSettings, root: Path, build_id: str) -> DataSettings:
+    """Settings of a data directory whose current build copies ``data``'s under another build id."""
+    return DataSettings(data_dir=clone_build(data.current, root, build_id))
 
 
 def query(cluster: Cluster, dsn: str, sql: str) -> list[str]:
     """Rows of ``sql`` (psql unaligned output, one string per row) in the database of ``dsn``."""
     return [line for line in cluster.psql(sql, database=dsn.rsplit("/", 1)[1]).splitlines() if line]
-
-
-def clone_build(data: DataSettings, root: Path, build_id: str) -> DataSettings:
-    """A data directory whose current build is a copy of ``data``'s under another build id."""
-    target = root / build_id / "builds" / build_id
-    target.mkdir(parents=True)
-    for parquet in data.current.resolve().glob("*.parquet"):
-        os.link(parquet, target / parquet.name)
-    manifest = json.loads((data.current / "manifest.json").read_text())
-    manifest["build_id"] = build_id
-    (target / "manifest.json").write_text(json.dumps(manifest))
-    (root / build_id / "current").symlink_to(f"builds/{build_id}")
-    return DataSettings(data_dir=root / build_id)
 
 
 def test_load_types_keys_indexes_and_manifest(postgres: Cluster, fresh_dsn: str, data_settings: DataSettings,
@@ -106,8 +85,8 @@ def test_reload_is_a_no_op_and_old_builds_are_pruned(postgres: Cluster, fresh_ds
                                                      tmp_path: Path) -> None:
     ids = [f"20990101T00000{i}-1" for i in range(KEEP_BUILDS + 2)]
     for build_id in ids:
-        assert load(fresh_dsn, clone_build(data_settings, tmp_path, build_id)).loaded
-    again = load(fresh_dsn, clone_build(data_settings, tmp_path / "again", ids[-1]))
+        assert load(fresh_dsn, clone(data_settings, tmp_path, build_id)).loaded
+    again = load(fresh_dsn, clone(data_settings, tmp_path / "again", ids[-1]))
     assert not again.loaded and again.features == {}
     schemas = query(postgres, fresh_dsn, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bordergeo_%' "
                     "ORDER BY 1")
@@ -117,8 +96,8 @@ def test_reload_is_a_no_op_and_old_builds_are_pruned(postgres: Cluster, fresh_ds
 
 def test_failed_load_keeps_the_previous_build(postgres: Cluster, fresh_dsn: str, data_settings: DataSettings,
                                               tmp_path: Path) -> None:
-    load(fresh_dsn, clone_build(data_settings, tmp_path, "20990101T000001-1"))
-    broken = clone_build(data_settings, tmp_path, "20990101T000002-1")
+    load(fresh_dsn, clone(data_settings, tmp_path, "20990101T000001-1"))
+    broken = clone(data_settings, tmp_path, "20990101T000002-1")
     victim = broken.current.resolve() / "rivers.parquet"
     victim.unlink()
     victim.write_bytes(b"not parquet")
@@ -131,8 +110,8 @@ def test_failed_load_keeps_the_previous_build(postgres: Cluster, fresh_dsn: str,
 
 def test_killed_load_keeps_the_previous_build(postgres: Cluster, fresh_dsn: str, data_settings: DataSettings,
                                               tmp_path: Path) -> None:
-    load(fresh_dsn, clone_build(data_settings, tmp_path, "20990101T000001-1"))
-    second = clone_build(data_settings, tmp_path, "20990101T000002-1")
+    load(fresh_dsn, clone(data_settings, tmp_path, "20990101T000001-1"))
+    second = clone(data_settings, tmp_path, "20990101T000002-1")
     # hold the pointer table: the second load copies every layer, then waits at the switch; kill it there
     holder = subprocess.Popen([shutil.which("psql") or str(postgres.bindir / "psql"), "-X", "-q", "-h", "127.0.0.1",
                                "-p", str(postgres.port), "-U", "postgres", "-d", fresh_dsn.rsplit("/", 1)[1]],

@@ -56,32 +56,27 @@ def test_one_point_per_bts_port_code(ports, bts_rows) -> None:
     assert ports.loc["2582", "name"] == "Cross Border Xpress"
 
 
-def test_every_port_within_2_km_of_the_boundary(ports, layer) -> None:
+def test_every_port_at_its_main_crossing_within_500_m_of_the_line(ports, layer) -> None:
     boundary = shapely.union_all(layer("boundary").geometry.to_numpy())
+    crossings = layer("crossings").set_index("crossing_id")
     measured = {code: distance_to_km(g.x, g.y, boundary) for code, g in ports.geometry.items()}
-    assert max(measured.values()) < 2.0
-    assert max(measured.values()) == pytest.approx(0.59, abs=0.01)  # San Luis (2608); El Paso 0.90 on the DCW line
+    assert max(measured.values()) < 0.5
+    assert max(measured, key=measured.__getitem__) == "2408"  # Santa Teresa's port gate, 225 m from the line
     for code, km in measured.items():
         assert ports.loc[code, "distance_to_boundary_km"] == pytest.approx(km, abs=0.001)
+        assert ports.loc[code, "main_crossing_id"] == MAIN_CROSSING[code]
+        assert ports.loc[code, "geometry"].equals_exact(crossings.loc[MAIN_CROSSING[code], "geometry"], 1e-12), code
+    assert set(ports["location_source"]) == {"main_crossing"}
 
 
-def test_points_come_from_bts_crossing_locations(ports, bts_rows) -> None:
+def test_bts_locations_lie_near_the_port_points(ports, bts_rows) -> None:
+    # BTS marked the crossing to 2 decimals before 2017-04: its point is within ~1.6 km of ours
     early = {r["Port Code"]: r["Location"] for r in bts_rows if _month(r["Date"]) < "2017-04"}
     assert set(early) == CODES - {"2582"}  # Cross Border Xpress is only reported from 2017-10
     for code, text in early.items():
         lon, lat = map(float, re.findall(r"-?\d+\.?\d*", text))
-        assert ports.loc[code, "location_source"] == "bts_pre_2017"
-        assert (ports.loc[code, "geometry"].x, ports.loc[code, "geometry"].y) == pytest.approx((lon, lat))
-    assert ports.loc["2582", "location_source"] == "main_crossing"
-    cbx = crossing("cross-border-xpress")
-    assert (ports.loc["2582", "geometry"].x, ports.loc["2582", "geometry"].y) == (cbx.lon, cbx.lat)
-
-
-def test_each_port_lies_within_1_km_of_its_main_crossing(ports) -> None:
-    for code, g in ports.geometry.items():
-        main = crossing(MAIN_CROSSING[code])
-        assert ports.loc[code, "main_crossing_id"] == main.crossing_id
-        assert distance_km(g.x, g.y, main.lon, main.lat) < 1.0, code
+        g = ports.loc[code, "geometry"]
+        assert distance_km(g.x, g.y, lon, lat) < 1.6, code
 
 
 def test_san_ysidro_busiest_by_pedestrians_and_people_2018(ports) -> None:
@@ -108,7 +103,7 @@ def test_people_2018_is_the_sum_of_people_measures(ports, manifest) -> None:
     stats = manifest["layers"]["ports"]["stats"]
     assert stats["port_count"] == 27
     assert stats["people_2018_total"] == int(ports["people_2018"].sum()) == 192_913_686
-    assert stats["max_distance_to_boundary_km"]["port_code"] == "2608"
+    assert stats["max_distance_to_boundary_km"] == {"port_code": "2408", "km": 0.225}
 
 
 def test_months_covered(ports, bts_rows) -> None:
@@ -168,12 +163,11 @@ def test_monthly_traffic_rejects_bad_input(tmp_path, content: str, message: str)
         monthly_traffic(tmp_path / "missing.csv")
 
 
-def test_placement_falls_back_to_the_main_crossing(layer) -> None:
+def test_placement_is_the_main_crossing_and_refuses_ports_without_one(layer) -> None:
     boundary = shapely.union_all(layer("boundary").geometry.to_numpy())
-    # a town-centre geocode 8 km inland is not used: the port goes to its main crossing
-    lon, lat, source, km = _place("2504", "San Ysidro", (-117.03, 32.61), boundary)
-    assert source == "main_crossing" and (lon, lat) == (-117.02972, 32.54333) and km < 1.0
-    lon, lat, source, _ = _place("2504", "San Ysidro", (-117.03, 32.54), boundary)
-    assert (lon, lat, source) == (-117.03, 32.54, "bts_pre_2017")
+    lon, lat, km = _place("2504", "San Ysidro", boundary)
+    assert (lon, lat) == (crossing("san-ysidro").lon, crossing("san-ysidro").lat) and km < 0.3
+    lon, lat, km = _place("2507", "Calexico East", boundary)  # its facility point is moved onto the line
+    assert km < 0.001 and (lon, lat) != (crossing("calexico-east").lon, crossing("calexico-east").lat)
     with pytest.raises(BuildError, match=r"port 9999 .* no main crossing"):
-        _place("9999", "Nowhere", None, boundary)
+        _place("9999", "Nowhere", boundary)

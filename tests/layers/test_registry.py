@@ -13,7 +13,7 @@ from layers.registry import Registry, default_registry
 def test_default_registry_lists_the_layers_in_order() -> None:
     assert list(default_registry()) == [
         "boundary", "ports", "crossings", "port-traffic", "border-region", "population", "cities", "watersheds",
-        "rivers", "reservoirs",
+        "rivers", "reservoirs", "land", "us-states", "mx-states", "railroads",
     ]
 
 

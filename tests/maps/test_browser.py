@@ -12,6 +12,7 @@ from PIL import Image
 
 from layers.registry import default_registry
 from maps.data import built_ids
+from maps.i18n import LANGS, Lang, page
 from maps.ports import page_file
 from maps.render import render_maps
 from maps.symbology import short_title
@@ -21,28 +22,31 @@ LOAD_SECONDS = 3.0
 
 @pytest.fixture(scope="module")
 def built(data_settings: Any) -> list[str]:
-    """Ids of the layers in the session build that maps draw (the per-month traffic only feeds charts)."""
+    """Ids of the data layers in the session build (not the basemap, not the traffic that only feeds charts)."""
     registry = default_registry()
-    return [lid for lid in built_ids(data_settings.current, registry) if "traffic" not in registry[lid].roles]
+    not_data = {"basemap", "traffic"}
+    return [lid for lid in built_ids(data_settings.current, registry) if not not_data & registry[lid].roles]
 
 
 def test_every_page_loads_offline_without_errors(
     maps_dir: Path, maps_url: str, visit: Callable[[str], Any], built: list[str], layer: Callable[[str], Any]
 ) -> None:
     pages = sorted(p.name for p in maps_dir.glob("*.html"))
-    port_codes = {page_file(code): str(code) for code in layer("ports")["port_code"]}
-    assert {"index.html", "overview.html"} | {f"layer-{lid}.html" for lid in built} | set(port_codes) == set(pages)
+    port_codes = {page(page_file(code), lang): str(code) for code in layer("ports")["port_code"] for lang in LANGS}
+    english = {"index.html", "overview.html"} | {f"layer-{lid}.html" for lid in built}
+    assert english | {page(p, "es") for p in english} | set(port_codes) == set(pages)
     crossings = layer("crossings")["port_code"].astype(str).value_counts()
     for name in pages:
         v = visit(maps_url + name)
         v.assert_clean()
-        if name == "index.html":
+        assert v.js("document.documentElement.lang") == ("es" if name.endswith(".es.html") else "en")
+        if name.startswith("index"):
             continue
         layers = v.js("Object.keys(bordergeo.layers)")
-        if name == "overview.html":
+        if name.startswith("overview"):
             assert sorted(layers) == sorted(built)
         elif name.startswith("layer-"):
-            assert layers == [name.removeprefix("layer-").removesuffix(".html")]
+            assert layers == [name.removeprefix("layer-").removesuffix(".html").removesuffix(".es")]
         else:  # a port's page: the port, its own crossings, and its monthly traffic chart
             assert v.drawn("ports") == 1
             assert v.drawn("crossings") == crossings.get(port_codes[name], 0)
@@ -56,12 +60,18 @@ def test_every_page_loads_offline_without_errors(
         v.page.context.close()
 
 
-def test_overview_layer_control_lists_every_layer(maps_url: str, visit: Callable[[str], Any], built: list[str]) -> None:
-    v = visit(maps_url + "overview.html")
-    titles = {short_title(default_registry()[lid]) for lid in built}
+@pytest.mark.parametrize("lang", LANGS)
+def test_overview_layer_control_lists_every_layer(
+    maps_url: str, visit: Callable[[str], Any], built: list[str], lang: Lang
+) -> None:
+    v = visit(maps_url + page("overview.html", lang))
+    titles = {short_title(default_registry()[lid], lang) for lid in built}
     labels = v.overlay_labels()
     assert sorted(labels) == sorted(titles) and len(labels) == len(built)
     assert v.js("document.querySelectorAll('.bg-legend-section').length") == len(built)
+    # two backgrounds to choose from: ours (offline, chosen) and OpenStreetMap (off)
+    bases = v.js("[...document.querySelectorAll('.leaflet-control-layers-base input')].map(i => i.checked)")
+    assert bases == [True, False]
 
 
 def test_toggling_each_layer_off_removes_its_features_and_legend(
@@ -85,8 +95,8 @@ def test_toggling_each_layer_off_removes_its_features_and_legend(
 
 def test_port_markers_equal_ports(maps_url: str, visit: Callable[[str], Any], layer: Callable[[str], Any]) -> None:
     ports = layer("ports")
-    for page in ("overview.html", "layer-ports.html"):
-        v = visit(maps_url + page)
+    for name in ("overview.html", "layer-ports.html"):
+        v = visit(maps_url + name)
         assert v.drawn("ports") == len(ports) == v.js("bordergeo.layers.ports.getLayers().length")
 
 
@@ -113,6 +123,17 @@ def test_clicking_each_port_opens_its_popup(
         assert rows.nth(0).inner_text().split() == ["port", "code", str(row["port_code"])]
         link = v.page.locator(".leaflet-popup-content a.bg-popup-link").get_attribute("href")
         assert link == page_file(row["port_code"])
+        if row["port_code"] != ports["port_code"].iloc[0]:
+            continue
+        v.page.goto(maps_url + "layer-ports.es.html")  # the same port in Spanish: its Spanish name and labels
+        v.js(f"bordergeo.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+        v.page.mouse.click(box["x"] + x, box["y"] + y)
+        popup.wait_for(timeout=2000)
+        assert popup.inner_text() == str(row["name_es"])
+        assert rows.nth(0).inner_text().split() == ["clave", "de", "puerto", str(row["port_code"])]
+        assert v.page.locator(".leaflet-popup-content a.bg-popup-link").get_attribute("href") == page(
+            page_file(row["port_code"]), "es")
+        v.page.goto(maps_url + "layer-ports.html")
     v.assert_clean()
 
 
@@ -124,9 +145,11 @@ def test_overview_screenshot_is_not_blank(maps_url: str, visit: Callable[[str], 
     rgb = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
     assert rgb.shape == (800, 1280, 3)
     assert rgb.std() > 20  # a blank page has ~0
-    background = np.array([0xE8, 0xEE, 0xF1], dtype=float)  # .leaflet-container background, no tiles offline
-    painted = np.abs(rgb - background).sum(axis=2) > 30
+    sea = np.array([0xDB, 0xE7, 0xEE], dtype=float)  # .leaflet-container background: the sea, no tiles offline
+    land = np.array([0xF5, 0xF2, 0xEA], dtype=float)  # the land layer's fill
+    painted = (np.abs(rgb - sea).sum(axis=2) > 30) & (np.abs(rgb - land).sum(axis=2) > 30)
     assert painted.mean() > 0.2  # layers cover a fifth of the view at least
+    assert (np.abs(rgb - land).sum(axis=2) < 12).mean() > 0.1  # and the land shows around them
     assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 1000
 
 
@@ -142,7 +165,10 @@ def test_without_basemap_nothing_leaves_the_machine(
 ) -> None:
     out = tmp_path / "maps"
     render_maps(data_settings.current, out, ["boundary", "ports", "crossings"], basemap=False)
-    for name in ("overview.html", "layer-ports.html", page_file(layer("ports")["port_code"].iloc[0])):
+    for name in ("overview.html", "layer-ports.es.html", page_file(layer("ports")["port_code"].iloc[0])):
         v = visit((out / name).as_uri())  # straight from disk
         assert v.blocked == [] and v.errors == []
         assert v.drawn("ports") > 0
+        bases = v.js("[...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.textContent)")
+        assert len(bases) == 1 and "OpenStreetMap" not in bases[0]  # only our own background on offer
+        assert v.js("document.querySelectorAll('path.bg-base.bg-land').length") > 0  # our own background

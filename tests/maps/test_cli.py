@@ -25,11 +25,12 @@ def test_maps_writes_the_requested_layer_pages(data_settings: Any, tmp_path: Pat
     out = tmp_path / "nested" / "maps"
     assert run(data_settings, "--out", str(out), "--layer", "boundary") == 0
     pages = sorted(p.name for p in out.glob("*.html"))
-    assert pages == ["index.html", "layer-boundary.html", "overview.html"]
+    assert pages == ["index.es.html", "index.html", "layer-boundary.es.html", "layer-boundary.html", "overview.es.html",
+                     "overview.html"]
     assert (out / "assets" / "leaflet" / "leaflet.js").is_file()
     assert (out / MARKER).is_file()
     printed = capsys.readouterr().out
-    assert f"3 pages in {out}" in printed and str(out / "index.html") in printed
+    assert f"6 pages in {out}" in printed and str(out / "index.html") in printed
 
 
 def test_rendering_again_replaces_the_whole_directory(data_settings: Any, tmp_path: Path) -> None:
@@ -38,7 +39,8 @@ def test_rendering_again_replaces_the_whole_directory(data_settings: Any, tmp_pa
     everything = {p.name for p in out.glob("*.html")}
     assert len(everything) > 3
     assert run(data_settings, "--out", str(out), "--layer", "boundary") == 0
-    assert {p.name for p in out.glob("*.html")} == {"index.html", "layer-boundary.html", "overview.html"}
+    assert {p.name for p in out.glob("*.html")} == {"index.html", "index.es.html", "layer-boundary.html",
+                                                        "layer-boundary.es.html", "overview.html", "overview.es.html"}
     assert [p.name for p in tmp_path.iterdir()] == ["maps"]  # no temporary or old directories left
 
 
