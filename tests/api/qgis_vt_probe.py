@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -55,7 +56,7 @@ def render(layer: Any, extent: list[float], size: list[int], path: str) -> None:
 
 def main(argv: list[str]) -> int:
     """Load, style, render; print one JSON document."""
-    plan = json.loads(open(argv[1]).read())
+    plan = json.loads(Path(argv[1]).read_text())
     app = QgsApplication([], False)
     app.initQgis()
     QgsNetworkAccessManager.instance().requestAboutToBeCreated.connect(record)
@@ -64,7 +65,7 @@ def main(argv: list[str]) -> int:
     out: dict[str, Any] = {"qgis": Qgis.QGIS_VERSION, "valid": layer.isValid()}
     if out["valid"]:
         converter = QgsMapBoxGlStyleConverter()
-        status = converter.convert(open(plan["style"]).read())
+        status = converter.convert(Path(plan["style"]).read_text())
         out["converter"] = int(status)
         out["warnings"] = list(converter.warnings())
         renderer = converter.renderer()
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> int:
         render(layer, plan["extent"], plan["size"], plan["png"])
         out["png"] = plan["png"]
     QCoreApplication.processEvents()
-    out["tile_requests"] = [u for u in REQUESTS if "/tiles/" in u]
+    out["tile_requests"] = len([u for u in REQUESTS if "/tiles/" in u])
     del layer  # before exitQgis, or QGIS segfaults on exit
     app.exitQgis()
     print(json.dumps(out))
