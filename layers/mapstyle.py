@@ -23,7 +23,8 @@ Json = dict[str, Any]
 SOURCE = "bordergeo"
 DEFAULT = "default"
 FONT = "Roboto Regular"  # the one font stack our glyph PBFs are rendered in
-BACKGROUND = "#f3f1ec"
+BACKGROUND = "#f3f1ec"  # a neutral ground when there is no basemap
+SEA = "#dbe7ee"  # with basemap layers, the background is the sea around their land (as on the Folium maps)
 MIN_FILL_OPACITY = 0.6  # as the Folium maps: points and choropleth classes must read clearly
 _ORDER = {"fill": 0, "line": 1, "circle": 2}
 
@@ -50,7 +51,8 @@ def style_document(
     basemaps = [s for s in specs if "basemap" in s.roles]
     data = [s for s in specs if "basemap" not in s.roles and style_id in (DEFAULT, s.id)]
     drawn = [*basemaps, *sorted(data, key=_draw_rank)]
-    layers: list[Json] = [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]
+    ground = SEA if basemaps else BACKGROUND
+    layers: list[Json] = [{"id": "background", "type": "background", "paint": {"background-color": ground}}]
     for spec in drawn:
         layers += _layers(spec, scales.get(spec.id, Scales()))
     if glyphs:

@@ -39,7 +39,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 OUTPUT = Path(__file__).resolve().parents[1] / "output"  # tests/output, git-ignored
-BACKGROUND = (0xF3, 0xF1, 0xEC)  # layers.mapstyle.BACKGROUND
 READY = "window.bordergeo && bordergeo.map && bordergeo.map.loaded() && bordergeo.map.areTilesLoaded()"
 RENDERED = """ids => Object.fromEntries(ids.map(id => [id, bordergeo.map.queryRenderedFeatures({layers:
   bordergeo.map.getStyle().layers.filter(l => l.metadata && l.metadata['bordergeo:layer'] === id).map(l => l.id)})
@@ -61,9 +60,11 @@ class View:
 
     def drawn_fraction(self, path: Path) -> float:
         """Screenshot to ``path``; the share of pixels that are not the map background."""
+        ground = str(self.page.evaluate("bordergeo.map.getPaintProperty('background', 'background-color')"))
+        background = np.array([int(ground[i:i + 2], 16) for i in (1, 3, 5)])  # the style writes #rrggbb
         self.page.screenshot(path=str(path))
         rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
-        return float((np.abs(rgb - BACKGROUND).sum(axis=2) > 12).mean())
+        return float((np.abs(rgb - background).sum(axis=2) > 12).mean())
 
     def settle(self) -> None:
         """Wait until the map has drawn every tile it needs."""
