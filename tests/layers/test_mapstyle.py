@@ -150,6 +150,7 @@ def test_basemaps_drawn_first_traffic_hidden_pmtiles_source() -> None:
     doc = mapstyle.style_document([towns, traffic, land], "pmtiles://bordergeo.pmtiles", {})
     assert [lyr["id"] for lyr in doc["layers"]] == ["background", "land", "land-outline", "towns", "traffic"]
     assert doc["layers"][-1]["layout"]["visibility"] == "none"
+    assert doc["layers"][0]["paint"]["background-color"] == mapstyle.SEA  # land drawn over the sea
     assert doc["sources"]["bordergeo"]["url"] == "pmtiles://bordergeo.pmtiles"
     assert mapstyle.style_ids([towns, traffic, land]) == ["default", "towns", "traffic"]
 
