@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from layers.store import BuildStore
 
+# the files of a build directory: the in-memory backend serves one (a database backend has none: 404)
+pytestmark = pytest.mark.parametrize("backend", [None], ids=["memory"], scope="session")
+
 
 @pytest.mark.parametrize(("name", "media"), [("bordergeo.qgz", "application/vnd.qgis.qgz"),
                                              ("bordergeo.gpkg", "application/geopackage+sqlite3")])

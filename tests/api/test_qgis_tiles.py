@@ -21,6 +21,9 @@ from pyproj import Transformer
 
 from layers.registry import default_registry
 
+# QGIS is slow: one backend; the tiles tests cover both
+pytestmark = pytest.mark.parametrize("backend", [None], ids=["memory"], scope="session")
+
 QGIS_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).with_name("qgis_vt_probe.py")
 OUTPUT = Path(__file__).resolve().parents[1] / "output"  # tests/output, git-ignored

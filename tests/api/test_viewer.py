@@ -35,6 +35,9 @@ from layers.registry import default_registry
 from layers.store import BuildStore
 from tests.api.conftest import free_port
 
+# the browser and nginx are slow: one backend; the tiles tests cover both
+pytestmark = pytest.mark.parametrize("backend", [None], ids=["memory"], scope="session")
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
