@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import ApiSettings
 from layers.store import BuildStore
 
-# the files of a build directory: the in-memory backend serves one (a database backend has none: 404)
-pytestmark = pytest.mark.parametrize("backend", [None], ids=["memory"], scope="session")
+
+@pytest.fixture(scope="module")
+def client(data_settings: Any) -> Iterator[TestClient]:
+    """The in-memory backend: it serves a build directory (a database backend has no files: 404)."""
+    with TestClient(create_app(ApiSettings(), data_settings)) as tc:
+        yield tc
 
 
 @pytest.mark.parametrize(("name", "media"), [("bordergeo.qgz", "application/vnd.qgis.qgz"),
