@@ -17,8 +17,11 @@ from api.query import ITEM, ITEMS, Env, Param
 from api.settings import ApiSettings
 from api.source import FeatureSource, Output, Selection, Sources
 from layers.mapstyle import FONT, style_ids
+from layers.qgis_project import QGZ
+from layers.store import GPKG
 
 Schema = dict[str, Any]
+DOWNLOADS = {QGZ: "application/vnd.qgis.qgz", GPKG: "application/geopackage+sqlite3"}
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 _REF = "#/components/"
 _OAS_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "string"}
@@ -102,6 +105,10 @@ def _style_paths(sources: Sources) -> dict[str, Any]:
                                                                                  "format": "binary"}}),
         "/viewer": op("Map viewer (MapLibre GL JS) of every layer from the vector tiles", "getViewer",
                       [_f(["html"]), lang], {"text/html": {"type": "string"}}),
+        "/downloads/{name}": op("The QGIS project of every layer (bordergeo.qgz) or the GeoPackage it reads",
+                                "getDownload", [{"name": "name", "in": "path", "required": True,
+                                                 "schema": {"type": "string", "enum": sorted(DOWNLOADS)}}],
+                                {media: {"type": "string", "format": "binary"} for media in DOWNLOADS.values()}),
     }
 
 

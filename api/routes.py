@@ -70,6 +70,10 @@ async def landing(c: CtxDep) -> Response:
         link(f"{c.base}/maps/", "alternate", "text/html", "Maps"),
         link(f"{c.base}/styles", styles.STYLES_REL, "application/json", "Styles (MapLibre style documents)"),
         link(f"{c.base}/viewer", "related", "text/html", "Map viewer (MapLibre, vector tiles)"),
+        link(f"{c.base}/downloads/bordergeo.qgz", "enclosure", "application/vnd.qgis.qgz",
+             "QGIS project (planner's kit; download bordergeo.gpkg beside it)"),
+        link(f"{c.base}/downloads/bordergeo.gpkg", "enclosure", "application/geopackage+sqlite3",
+             "Every layer in one GeoPackage, with QGIS styles"),
     ]
     title = "bordergeo: US–Mexico border layers"
     description = ("The US–Mexico boundary, ports of entry, crossings, border region, population, cities, "

@@ -2,7 +2,7 @@
 
 The documents are written by ``layers.mapstyle`` from the declarations of the served layers and the
 data-driven scales of this build (``layers.classes``, the classes the Folium maps draw), reading the
-all-layers vector tileset ``/tiles/WebMercatorQuad/{z}/{y}/{x}``.
+all-layers vector tileset ``/tiles/WebMercatorQuad/{z}/{y}/{x}`` (through its TileJSON).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-styles-1/0.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-styles-1/0.0/conf/mapbox-styles",
 ]
-TILES_PATH = "/tiles/WebMercatorQuad/{z}/{y}/{x}"
+#: the all-layers tileset, by its TileJSON: MapLibre then knows its bounds and zooms (no request outside them)
+TILEJSON_PATH = "/tiles/WebMercatorQuad/tilejson.json"
 GLYPHS_PATH = "/styles/glyphs/{fontstack}/{range}.pbf"
 
 
@@ -50,7 +51,7 @@ async def style_for(c: Ctx, style_id: str) -> dict[str, Any]:
     if style_id not in mapstyle.style_ids(specs):
         shown = style_id if len(style_id) <= 60 else style_id[:57] + "..."
         raise StyleNotFoundError(f"unknown style '{shown}': choose one of {', '.join(mapstyle.style_ids(specs))}")
-    return mapstyle.style_document(specs, f"{c.base}{TILES_PATH}", await served_scales(c.sources), style_id,
+    return mapstyle.style_document(specs, f"{c.base}{TILEJSON_PATH}", await served_scales(c.sources), style_id,
                                    glyphs=f"{c.base}{GLYPHS_PATH}")
 
 

@@ -23,7 +23,8 @@ Json = dict[str, Any]
 SOURCE = "bordergeo"
 DEFAULT = "default"
 FONT = "Roboto Regular"  # the one font stack our glyph PBFs are rendered in
-BACKGROUND = "#f3f1ec"
+BACKGROUND = "#f3f1ec"  # a neutral ground when there is no basemap
+SEA = "#dbe7ee"  # with basemap layers, the background is the sea around their land (as on the Folium maps)
 MIN_FILL_OPACITY = 0.6  # as the Folium maps: points and choropleth classes must read clearly
 _ORDER = {"fill": 0, "line": 1, "circle": 2}
 
@@ -50,7 +51,8 @@ def style_document(
     basemaps = [s for s in specs if "basemap" in s.roles]
     data = [s for s in specs if "basemap" not in s.roles and style_id in (DEFAULT, s.id)]
     drawn = [*basemaps, *sorted(data, key=_draw_rank)]
-    layers: list[Json] = [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]
+    ground = SEA if basemaps else BACKGROUND
+    layers: list[Json] = [{"id": "background", "type": "background", "paint": {"background-color": ground}}]
     for spec in drawn:
         layers += _layers(spec, scales.get(spec.id, Scales()))
     if glyphs:
@@ -91,25 +93,58 @@ def _source(url: str, specs: Sequence[LayerSpec]) -> Json:
 
 
 def _layers(spec: LayerSpec, scales: Scales) -> list[Json]:
-    """The MapLibre layers drawing ``spec`` (a fill gets an outline layer too)."""
+    """The MapLibre layers drawing ``spec``: one per choropleth class or category (a fill gets outlines too)."""
     style = spec.style
     kind = kind_of(spec)
-    colour = _colour(spec, scales)
     base = _base(spec)
-    if kind == "line":
-        paint: Json = {"line-color": colour, "line-width": style.weight, "line-opacity": 0.9}
-        return [{**base, "id": spec.id, "type": "line", "paint": paint,
-                 "layout": {**base["layout"], "line-join": "round", "line-cap": "round"}}]
-    if kind == "circle":
-        return [{**base, "id": spec.id, "type": "circle", "paint": _circle_paint(spec, scales, colour),
-                 "layout": {**base["layout"], **_circle_order(scales)}}]
-    opacity = max(style.fill_opacity, MIN_FILL_OPACITY) if style.choropleth else style.fill_opacity
-    outline = style.color if style.choropleth or not style.by else colour
-    return [
-        {**base, "id": spec.id, "type": "fill", "paint": {"fill-color": colour, "fill-opacity": opacity}},
-        {**base, "id": f"{spec.id}-outline", "type": "line",
-         "paint": {"line-color": outline, "line-width": style.weight, "line-opacity": 0.9}},
-    ]
+    out: list[Json] = []
+    for suffix, where, colour in _variants(spec, scales):
+        layer = {**base, "id": f"{spec.id}{suffix}", **({"filter": where} if where is not None else {})}
+        if kind == "line":
+            layout = {**base["layout"], "line-join": "round", "line-cap": "round"}
+            out.append({**layer, "type": "line", "layout": layout,
+                        "paint": {"line-color": colour, "line-width": style.weight, "line-opacity": 0.9}})
+        elif kind == "circle":
+            out.append({**layer, "type": "circle", "paint": _circle_paint(spec, scales, colour),
+                        "layout": {**base["layout"], **_circle_order(scales)}})
+        else:
+            opacity = max(style.fill_opacity, MIN_FILL_OPACITY) if style.choropleth else style.fill_opacity
+            out.append({**layer, "type": "fill", "paint": {"fill-color": colour, "fill-opacity": opacity}})
+            if not style.choropleth:  # outlines in the category's colour; a choropleth has one outline, below
+                out.append({**layer, "id": f"{layer['id']}-outline", "type": "line",
+                            "paint": {"line-color": colour if style.by else style.color, "line-width": style.weight,
+                                      "line-opacity": 0.9}})
+    if kind == "fill" and style.choropleth:
+        out.append({**base, "id": f"{spec.id}-outline", "type": "line",
+                    "paint": {"line-color": style.color, "line-width": style.weight, "line-opacity": 0.9}})
+    return out
+
+
+def _variants(spec: LayerSpec, scales: Scales) -> list[tuple[str, Any, str]]:
+    """(id suffix, filter, colour) of each part of a layer drawn in one colour.
+
+    Classes and categories are separate layers with plain filters rather than one layer with a ``step`` or
+    ``match`` expression: QGIS 3.22's style converter turns filters into rules but not those expressions.
+    """
+    style = spec.style
+    if scales.classes is not None:
+        cls = scales.classes
+        prop = ["get", cls.prop]
+        out: list[tuple[str, Any, str]] = []
+        for i, colour in enumerate(cls.colours):
+            bounds = [*([[">=", prop, cls.starts[i]]] if i > 0 else []),
+                      *([["<", prop, cls.starts[i + 1]]] if i + 1 < len(cls.starts) else [])]
+            where = ["all", *bounds] if len(bounds) > 1 else (bounds[0] if bounds else ["has", cls.prop])
+            out.append((f"#{i}", where, colour))
+        if spec.prop(cls.prop).nullable:
+            out.append(("#no-data", ["!", ["has", cls.prop]], NO_DATA))
+        return out
+    if style.by and scales.categories:
+        values = [value for value, _ in scales.categories]
+        out = [(f"#{i}", ["==", ["get", style.by], value], colour)
+               for i, (value, colour) in enumerate(scales.categories)]
+        return [*out, ("#other", ["!in", style.by, *values], OTHER)]  # legacy form: QGIS 3.22 reads only this one
+    return [("", None, (style.fill_color or style.color) if kind_of(spec) == "fill" else style.color)]
 
 
 def _base(spec: LayerSpec) -> Json:
@@ -119,23 +154,6 @@ def _base(spec: LayerSpec) -> Json:
     if spec.min_zoom > 0:
         out["minzoom"] = spec.min_zoom
     return out
-
-
-def _colour(spec: LayerSpec, scales: Scales) -> Any:
-    """The feature colour: choropleth class, category, or the declared colour."""
-    style = spec.style
-    if scales.classes is not None:
-        cls = scales.classes
-        steps: list[Any] = [cls.colours[0]]
-        for start, colour in zip(cls.starts[1:], cls.colours[1:], strict=True):
-            steps += [start, colour]
-        if len(steps) == 1:
-            return ["case", ["has", cls.prop], steps[0], NO_DATA]
-        return ["case", ["has", cls.prop], ["step", ["to-number", ["get", cls.prop]], *steps], NO_DATA]
-    if style.by and scales.categories:
-        pairs = [item for value, colour in scales.categories for item in (value, colour)]
-        return ["match", ["to-string", ["get", style.by]], *pairs, OTHER]
-    return (style.fill_color or style.color) if kind_of(spec) == "fill" else style.color
 
 
 def _circle_paint(spec: LayerSpec, scales: Scales, colour: Any) -> Json:

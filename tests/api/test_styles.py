@@ -32,7 +32,7 @@ def test_style_in_the_maplibre_encoding(client: TestClient, served: list[str], h
     assert r.status_code == 200 and r.headers["content-type"] == MAPBOX
     doc = r.json()
     assert doc["version"] == 8
-    assert doc["sources"]["bordergeo"]["tiles"] == ["http://testserver/tiles/WebMercatorQuad/{z}/{y}/{x}"]
+    assert doc["sources"]["bordergeo"]["url"] == "http://testserver/tiles/WebMercatorQuad/tilejson.json"
     assert doc["glyphs"] == "http://testserver/styles/glyphs/{fontstack}/{range}.pbf"
     assert {lyr["source-layer"] for lyr in doc["layers"][1:]} == set(served)
 

@@ -22,14 +22,32 @@ from layers.store import BuildStore
 TILES = "http://127.0.0.1:1/tiles/WebMercatorQuad/{z}/{y}/{x}"
 
 
-def _step(expression: list[Any], value: float) -> str:
-    """MapLibre's ``step`` as its specification defines it: the output of the last stop <= value."""
-    assert expression[0] == "step"
-    out = expression[2]
-    for stop, colour in zip(expression[3::2], expression[4::2], strict=True):
-        if value >= stop:
-            out = colour
-    return str(out)
+def _matches(where: list[Any], props: dict[str, Any]) -> bool:
+    """The filter forms the styles use, as the MapLibre style specification defines them."""
+    op, *args = where
+    if op == "all":
+        return all(_matches(a, props) for a in args)
+    if op == "!":
+        return not _matches(args[0], props)
+    if op == "has":
+        return args[0] in props
+    if op == "!in":  # legacy form: property name, then values
+        return props.get(args[0]) not in args[1:]
+    (_, name), value = args
+    got = props.get(name)
+    return {"==": got == value, ">=": got is not None and got >= value, "<": got is not None and got < value}[op]
+
+
+def _colours_of(doc: dict[str, Any], layer_id: str, paint: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The colour each feature gets: that of the one layer of ``layer_id`` whose filter it matches."""
+    parts = [lyr for lyr in doc["layers"] if lyr.get("metadata", {}).get("bordergeo:layer") == layer_id
+             and paint in lyr["paint"] and not lyr["id"].endswith("-outline")]
+    out = []
+    for props in rows:
+        hits = [lyr for lyr in parts if "filter" not in lyr or _matches(lyr["filter"], props)]
+        assert len(hits) == 1, (props, [h["id"] for h in hits])
+        out.append(hits[0]["paint"][paint])
+    return out
 
 
 def _spec(**changes: Any) -> LayerSpec:
@@ -75,23 +93,26 @@ def test_population_classes_match_mapclassify_feature_by_feature(layer: Callable
     spec = default_registry()["population"]
     gdf = layer("population")
     doc = mapstyle.style_document([spec], TILES, {"population": scales(spec, gdf)}, "population")
-    fill = next(lyr for lyr in doc["layers"] if lyr["id"] == "population")["paint"]["fill-color"]
-    assert fill[0] == "case" and fill[1] == ["has", "density_per_km2"]
     density = gdf["density_per_km2"].to_numpy(dtype=float)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Numba not installed")
         reference = mapclassify.FisherJenks(density, k=spec.style.classes)
     expected = [spec.style.ramp[c] for c in reference.yb]
-    assert [_step(fill[2], v) for v in density] == expected
+    assert _colours_of(doc, "population", "fill-color", [{"density_per_km2": v} for v in density]) == expected
     assert len(set(expected)) == spec.style.classes
 
 
-def test_categories_use_the_declared_palette(built_scales: dict[str, Scales]) -> None:
-    spec = default_registry()["boundary"]
-    doc = mapstyle.style_document([spec], TILES, built_scales, "boundary")
-    colour = doc["layers"][1]["paint"]["line-color"]
-    assert colour[:2] == ["match", ["to-string", ["get", "kind"]]]
-    assert dict(zip(colour[2:-1:2], colour[3:-1:2], strict=True)) == dict(spec.style.palette)
+@pytest.mark.parametrize(("layer_id", "paint"), [("boundary", "line-color"), ("crossings", "circle-stroke-color"),
+                                                  ("watersheds", "fill-color")])
+def test_categories_use_the_declared_palette(layer: Callable[[str], Any], built_scales: dict[str, Scales],
+                                             layer_id: str, paint: str) -> None:
+    spec = default_registry()[layer_id]
+    gdf = layer(layer_id)
+    doc = mapstyle.style_document([spec], TILES, built_scales, layer_id)
+    palette = dict(spec.style.palette)
+    rows = [{spec.style.by: v} for v in gdf[spec.style.by]]
+    assert _colours_of(doc, layer_id, paint, rows) == [palette[v] for v in gdf[spec.style.by]]
+    assert _colours_of(doc, layer_id, paint, [{spec.style.by: "not declared"}]) == ["#9e9e9e"]
 
 
 def test_ports_sized_by_traffic_like_the_folium_maps(layer: Callable[[str], Any]) -> None:
@@ -100,9 +121,10 @@ def test_ports_sized_by_traffic_like_the_folium_maps(layer: Callable[[str], Any]
     found = scales(spec, gdf)
     assert found.size is not None and found.size.max_value == gdf[spec.style.size_by].max()
     doc = mapstyle.style_document([spec], TILES, {"ports": found}, "ports")
-    radius = doc["layers"][1]["paint"]["circle-radius"]
+    (ports,) = doc["layers"][1:]
+    radius = ports["paint"]["circle-radius"]
     assert radius[:2] == ["max", MIN_RADIUS] and radius[2][1] == found.size.max_radius
-    assert doc["layers"][1]["layout"]["circle-sort-key"] == ["-", 0, ["to-number", ["get", spec.style.size_by], 0]]
+    assert ports["layout"]["circle-sort-key"] == ["-", 0, ["to-number", ["get", spec.style.size_by], 0]]
 
 
 def test_labels_only_with_glyphs_with_spanish_field_in_metadata() -> None:
@@ -128,6 +150,7 @@ def test_basemaps_drawn_first_traffic_hidden_pmtiles_source() -> None:
     doc = mapstyle.style_document([towns, traffic, land], "pmtiles://bordergeo.pmtiles", {})
     assert [lyr["id"] for lyr in doc["layers"]] == ["background", "land", "land-outline", "towns", "traffic"]
     assert doc["layers"][-1]["layout"]["visibility"] == "none"
+    assert doc["layers"][0]["paint"]["background-color"] == mapstyle.SEA  # land drawn over the sea
     assert doc["sources"]["bordergeo"]["url"] == "pmtiles://bordergeo.pmtiles"
     assert mapstyle.style_ids([towns, traffic, land]) == ["default", "towns", "traffic"]
 

@@ -146,13 +146,15 @@
 
     async tilejson(protocolUrl) {
       const { header, metadata } = await this.ready;
-      return {
+      const tilejson = {
         tilejson: "3.0.0",
         tiles: [`${protocolUrl}/{z}/{x}/{y}`],
         minzoom: header.minZoom, maxzoom: header.maxZoom, bounds: header.bounds,
-        vector_layers: metadata.vector_layers || [],
-        attribution: metadata.attribution,
       };
+      // MapLibre checks each style layer's source-layer against vector_layers when they are given
+      if (metadata.vector_layers && metadata.vector_layers.length) tilejson.vector_layers = metadata.vector_layers;
+      if (metadata.attribution) tilejson.attribution = metadata.attribution;
+      return tilejson;
     }
   }
 

@@ -82,20 +82,21 @@
       box.addEventListener("change", () => setVisible(id, box.checked));
       const swatch = document.createElement("span");
       swatch.className = "bg-swatch";
-      swatch.style.background = swatchColour(first);
+      swatch.style.background = swatchColour(id);
       label.append(box, swatch, document.createTextNode(title(meta)));
       item.append(label);
       list.append(item);
     }
   }
 
-  function swatchColour(layerId) {
-    const layer = state.style.layers.find((l) => l.id === layerId);
-    const paint = layer.paint || {};
-    const colour = paint["fill-color"] || paint["line-color"] || paint["circle-color"];
-    if (typeof colour === "string") return colour;
-    const found = JSON.stringify(colour).match(/#[0-9a-fA-F]{6}/g);
-    return found ? found[Math.floor(found.length / 2)] : "#888";
+  /** The legend colour of a collection: its middle class or category (each is a layer of one colour). */
+  function swatchColour(collection) {
+    const parts = state.style.layers.filter((l) => l.metadata && l.metadata["bordergeo:layer"] === collection &&
+      l.paint && !l.id.endsWith("-outline"));
+    const layer = parts[Math.floor((parts.length - 1) / 2)];
+    const paint = layer ? layer.paint : {};
+    const colour = paint["fill-color"] || paint["circle-stroke-color"] || paint["line-color"];
+    return typeof colour === "string" ? colour : "#888";
   }
 
   function setLanguage(lang) {
