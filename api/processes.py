@@ -9,6 +9,7 @@ synchronous only: there is no job store, so ``/jobs`` is not offered.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from api.params import HTML, JSON, check_params, negotiate
 from api.process_defs import PROCESSES, Process
 from api.source import Sources
 from geo.errors import BorderGeoError, InvalidParameterError, NotFoundError
-from layers.analytics import BorderData, load
+from layers.analytics import BorderData, load, population_within
 from layers.analytics.inputs import parse_json
 from layers.settings import DataSettings
 from layers.store import BuildStore
@@ -50,8 +51,19 @@ class NoSuchProcessError(NotFoundError):
 
 def preload(sources: Sources, data: DataSettings | None = None) -> None:
     """Build the analytics indexes of the served build now (at startup), not on the first request."""
-    if analytics_for(sources, data) is None:
+    found = analytics_for(sources, data)
+    if found is None:
         log.warning("processes unavailable: build %s lacks the layers the analytics read", sources.build_id)
+        return
+    # the example zone (25 km of the boundary) takes seconds to buffer: compute it off the startup path
+    threading.Thread(target=_warm, args=(found,), name="analytics-warm", daemon=True).start()
+
+
+def _warm(data: BorderData) -> None:
+    try:
+        population_within(data, 25.0, around="boundary")
+    except BorderGeoError as exc:  # a build without the layers it needs answers the error on request
+        log.debug("warming the analytics failed: %s", exc)
 
 
 def analytics_for(sources: Sources, data: DataSettings | None = None) -> BorderData | None:

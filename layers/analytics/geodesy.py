@@ -21,7 +21,8 @@ A_M = 6378137.0
 E2 = WGS84.es
 MEAN_RADIUS_M = 6371008.8
 PIECE_M = 1000.0  # segments are cut into geodesic pieces no longer than this before indexing
-NEIGHBOURS = 8  # candidate pieces fetched per point before the bound check
+GROUP_M = 2000.0  # consecutive pieces are indexed in groups of about this length (one KD-tree entry each)
+NEIGHBOURS = 4  # candidate groups fetched per point before the bound check
 NEWTON_STEPS = 2  # one step already reaches nanometres from the chord foot; the second is a guard
 
 
@@ -87,12 +88,37 @@ class LineIndex:
         self.continues = gap < 1.0
         self.a = ecef(self.start[:, 0], self.start[:, 1])
         self.b = ecef(self.end[:, 0], self.end[:, 1])
-        self.tree = cKDTree((self.a + self.b) / 2.0)
-        self.slack = float(self.length.max()) / 2.0 + 1.0
+        self._group()
+
+    def _group(self) -> None:
+        """Index groups of consecutive pieces: centre, and a radius holding every piece's chord (+1 m sag)."""
+        gid = np.floor((np.cumsum(self.length) - self.length) / GROUP_M).astype(np.int64)
+        _, self.g_start, self.g_count = np.unique(gid, return_index=True, return_counts=True)
+        owner = np.repeat(np.arange(len(self.g_start)), self.g_count)
+        centre = (np.add.reduceat(self.a, self.g_start) + np.add.reduceat(self.b, self.g_start)) / (
+            2.0 * self.g_count[:, None])
+        reach = np.maximum(np.linalg.norm(self.a - centre[owner], axis=1),
+                           np.linalg.norm(self.b - centre[owner], axis=1))
+        self.slack = float(reach.max()) + 1.0
+        self.tree = cKDTree(centre)
+        # a capsule per group (its first start to its last end, and a radius holding every piece): a far
+        # tighter lower bound than the centre's sphere, applied before a group's pieces are expanded
+        last = self.g_start + self.g_count - 1
+        self.cap_a, self.cap_b = self.a[self.g_start], self.b[last]
+        off = np.maximum(_chord_distance(self.a, self.cap_a[owner], self.cap_b[owner])[0],
+                         _chord_distance(self.b, self.cap_a[owner], self.cap_b[owner])[0])
+        self.cap_r = np.maximum.reduceat(off, self.g_start) + 1.0
+
+    def _expand(self, pts: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point, piece) pairs for every piece of each (point, group) pair."""
+        counts = self.g_count[groups]
+        first = np.cumsum(counts) - counts
+        within = np.arange(int(counts.sum())) - np.repeat(first, counts)
+        return np.repeat(pts, counts), np.repeat(self.g_start[groups], counts) + within
 
     def reach_m(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Chord distance (m) from each point to the nearest piece midpoint: a cheap 'how far' (never above
-        the geodesic distance plus half a piece)."""
+        """Chord distance (m) from each point to the nearest group centre: a cheap 'how far' (within a
+        group's radius, about 1 km, of the distance to the line)."""
         chord, _ = self.tree.query(ecef(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)))
         return np.asarray(chord)
 
@@ -107,22 +133,32 @@ class LineIndex:
 
     def _nearest(self, lon: np.ndarray, lat: np.ndarray) -> Nearest:
         n, p = len(lon), ecef(lon, lat)
-        k = min(NEIGHBOURS, len(self.az))
-        mid, idx = self.tree.query(p, k=k)
-        mid, idx = mid.reshape(n, k), idx.reshape(n, k)
-        pts, cand = np.repeat(np.arange(n), k), idx.ravel()
+        k = min(NEIGHBOURS, len(self.g_start))
+        near, idx = self.tree.query(p, k=k)
+        near, idx = near.reshape(n, k), idx.reshape(n, k)
+        g_pts, grp = np.repeat(np.arange(n), k), idx.ravel()
+        low = self._capsule_low(p, g_pts, grp)
+        first = idx[np.arange(n), np.argmin(low.reshape(n, k), axis=1)]  # the most promising group first
+        pts, cand = self._expand(np.arange(n), first)
         chord, t = _chord_distance(p[pts], self.a[cand], self.b[cand])
-        if k < len(self.az):  # a piece beyond the k nearest midpoints may still be nearer: look wider
-            upper = self._upper_bound(pts, cand, chord, t, lon, lat, n)
-            wide = np.flatnonzero(mid[:, -1] <= upper + self.slack)
-            if len(wide):
-                balls = self.tree.query_ball_point(p[wide], upper[wide] + self.slack)
-                counts = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(wide))
-                more_pts, more = np.repeat(wide, counts), np.concatenate(balls).astype(np.int64)
-                more_chord, more_t = _chord_distance(p[more_pts], self.a[more], self.b[more])
-                pts, cand = np.r_[pts, more_pts], np.r_[cand, more]
-                chord, t = np.r_[chord, more_chord], np.r_[t, more_t]
+        upper = self._upper_bound(pts, cand, chord, t, lon, lat, n)
+        wide = np.flatnonzero(near[:, -1] <= upper + self.slack) if k < len(self.g_start) else np.array([], int)
+        if len(wide):  # a group beyond the k nearest centres may still hold a nearer piece: look wider
+            balls = self.tree.query_ball_point(p[wide], upper[wide] + self.slack)
+            counts = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(wide))
+            more_pts, more = np.repeat(wide, counts), np.concatenate(balls).astype(np.int64)
+            g_pts, grp = np.r_[g_pts, more_pts], np.r_[grp, more]
+            low = np.r_[low, self._capsule_low(p, more_pts, more)]
+        fits = (low <= upper[g_pts]) & (grp != first[g_pts])  # geodesic >= chord >= capsule bound
+        more_pts, more = self._expand(g_pts[fits], grp[fits])
+        more_chord, more_t = _chord_distance(p[more_pts], self.a[more], self.b[more])
+        pts, cand = np.r_[pts, more_pts], np.r_[cand, more]
+        chord, t = np.r_[chord, more_chord], np.r_[t, more_t]
         return self._refine(pts, cand, chord, t, lon, lat, n)
+
+    def _capsule_low(self, p: np.ndarray, pts: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Lower bound (m) of the distance from each point to any piece of its group."""
+        return _chord_distance(p[pts], self.cap_a[groups], self.cap_b[groups])[0] - self.cap_r[groups]
 
     def _upper_bound(self, pts: np.ndarray, cand: np.ndarray, chord: np.ndarray, t: np.ndarray,
                      lon: np.ndarray, lat: np.ndarray, n: int) -> np.ndarray:

@@ -10,7 +10,9 @@ from the boundary is only partly covered, and the result says so.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +44,12 @@ def population_within(data: BorderData, km: Any, around: str | None = None, geoj
     if (around is None) == (geojson is None):
         raise InvalidParameterError("give exactly one of 'around' (a feature id) or 'geometry' (GeoJSON)")
     if around is not None:
-        return _within(data, km, around, named_geometry(data, around))
+        key = (data.build_dir, around, km)
+        if key not in _NAMED:  # named zones recur (the boundary at 10, 25, 100 km): keep their answers
+            if len(_NAMED) >= 64:
+                _NAMED.pop(next(iter(_NAMED)))
+            _NAMED[key] = _within(data, km, around, named_geometry(data, around))
+        return copy.deepcopy(_NAMED[key])
     geom = geometry(geojson)
     coords = shapely.get_coordinates(geom)
     check_reach(data.line.reach_m(coords[:, 0], coords[:, 1]), "geometry vertex")
@@ -50,6 +57,9 @@ def population_within(data: BorderData, km: Any, around: str | None = None, geoj
         return _within(data, km, None, geom)
     except shapely.errors.GEOSException as exc:  # e.g. a polygon that make_valid could not mend
         raise InvalidParameterError(f"geometry: cannot buffer it ({str(exc)[:100]})") from None
+
+
+_NAMED: dict[tuple[Path, str, float], dict[str, Any]] = {}
 
 
 def named_geometry(data: BorderData, feature_id: str) -> BaseGeometry:
