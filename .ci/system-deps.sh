@@ -5,11 +5,13 @@
 #   chromium chromium-driver     headless browser for the HTML/map tests
 #   postgresql-15-postgis-3      PostgreSQL 15 + PostGIS 3.3 for the PostGIS backend tests and benchmark
 #                                (a throwaway cluster per test session, tests/pgcluster.py; never a service)
+#   nginx                        a plain static web host (range requests) for the static-bundle tests
+#   poppler-utils                pdftotext / pdftoppm for the printable-sheet tests
 #   wrk                          HTTP load generator for benchmarks/bench_ogc.py (it falls back to a
 #                                slower Python client without it)
 # Needs root (or sudo) and the Debian package mirror; ~1.2 GB and ~2-3 min on a fresh machine.
 set -eu
-PACKAGES="python3-qgis qgis-providers gdal-bin chromium chromium-driver wrk postgresql-15-postgis-3"
+PACKAGES="python3-qgis qgis-providers gdal-bin chromium chromium-driver wrk postgresql-15-postgis-3 nginx poppler-utils"
 missing=""
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
