@@ -27,5 +27,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "system-deps: installing$missing"
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086  # word splitting of the package list is intended
+# no package may start its system service (nginx on :80, a PostgreSQL cluster): tests start their own on 127.0.0.1
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 /usr/bin/python3 -c "import qgis.core" || { echo "system-deps: python3-qgis does not import" >&2; exit 1; }
