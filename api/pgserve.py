@@ -27,22 +27,19 @@ from api.pgsource import PgSource
 from api.source import Extent, FeatureSource, Sources
 from layers.pgload import NOTIFY_CHANNEL, POINTER_SCHEMA, DatabaseError, quote_ident, redact
 from layers.registry import Registry, default_registry
+from layers.store import BuildStore
 
 log = logging.getLogger("bordergeo.api")
 
 
 class PgSources(Sources):
-    """The sources of a build served from PostGIS, with its artifact folders copied to a local directory."""
+    """The sources of a build served from PostGIS, with a local copy of its build directory as ``store``
+    (the database holds every file of the build: maps, downloads and analytics work on any replica)."""
 
     def __init__(self, sources: Mapping[str, FeatureSource], build_id: str, built_at: datetime,
                  files: Path) -> None:
-        super().__init__(sources, build_id, built_at)
+        super().__init__(sources, build_id, built_at, BuildStore(files))
         self.files = files
-
-    def artifact_dir(self, name: str) -> Path | None:
-        """The build's artifact folder ``name`` (e.g. "maps"), as loaded into the database."""
-        folder = self.files / name
-        return folder if folder.is_dir() else None
 
     def discard(self) -> None:
         """Remove the local copy of the artifacts (once no request can still be reading them)."""
@@ -99,7 +96,7 @@ async def load_sources(pool: asyncpg.Pool, registry: Registry | None = None) -> 
 
 
 async def _copy_files(pool: asyncpg.Pool, schema: str) -> Path:
-    """The build's artifact files, written to a new local directory (HTML maps are served from files)."""
+    """The build's files, written to a new local directory (a copy of the build directory)."""
     root = Path(tempfile.mkdtemp(prefix="bordergeo-build-"))
     for row in await pool.fetch(f"SELECT path, body FROM {schema}._files"):
         target = (root / str(row["path"])).resolve()

@@ -165,11 +165,19 @@ class PgSource:
         if out.default:
             return FEATURE_COLUMN
         geometry = f"ST_AsGeoJSON({self._geometry_sql(out.crs)}, {GEOJSON_DIGITS})" if out.geometry else "'null'"
-        props = " || ',' || ".join(f"{_sql_text(orjson.dumps(n).decode() + ':')} || "
-                                   f"coalesce(to_json({quote_ident(n)})::text, 'null')" for n in self._names(out))
+        props = " || ',' || ".join(f"{_sql_text(orjson.dumps(n).decode() + ':')} || {self._json_value(n)}"
+                                   for n in self._names(out))
         fid = quote_ident(self.spec.id_field)
         return (f"""convert_to('{{"type":"Feature","id":' || to_json({fid})::text || ',"geometry":' || {geometry} """
                 f"""|| ',"properties":{{' {'|| ' + props if props else ''} || '}}}}', 'UTF8')""")
+
+    def _json_value(self, name: str) -> str:
+        """JSON text of property ``name`` as the in-memory backend writes it (a whole float keeps its ``.0``)."""
+        col = quote_ident(name)
+        if self.spec.prop(name).type == "number":
+            return (f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} = trunc({col}) AND abs({col}) < 1e15 "
+                    f"THEN trunc({col})::bigint::text || '.0' ELSE to_json({col})::text END")
+        return f"coalesce(to_json({col})::text, 'null')"
 
     def _record_sql(self, names: list[str], out: Output) -> str:
         cols = [quote_ident(self.spec.id_field), *(quote_ident(n) for n in names)]

@@ -59,17 +59,20 @@ def main() -> None:
     p.add_argument("--cache-bytes", type=int, default=128 * 1024 * 1024)
     p.add_argument("--old", type=Path, help="another source tree to compare (run with PYTHONPATH)")
     p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--repeat", type=int, default=1, help="rounds, variants in alternating order (shared CPU)")
     args = p.parse_args()
     source = (args.data_dir / "current").resolve()
     exe = Path(sys.executable).parent / "bordergeo"
     cases = args.cases.split(",")
-    paths = {case: workload(source, case, max(2000, int(args.seconds * 4000))) for case in cases}
-    variants = [("new", None)] + ([("old", args.old)] if args.old else [])
+    variants = [(name, tree, cache) for name, tree in [("new", None)] + ([("old", args.old)] if args.old else [])
+                for cache in (args.cache_bytes, 0)]
     with tempfile.TemporaryDirectory() as tmp:
         data = bench_data(source, Path(tmp) / "data")
+        built = (data / "current").resolve()  # only the benchmark layers: item ids of other layers would 404
+        paths = {case: workload(built, case, max(2000, int(args.seconds * 4000))) for case in cases}
         print(f"{'variant':<14}{'case':<8}{'paths':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'RSS MB':>9}")
-        for name, tree in variants:
-            for cache in (args.cache_bytes, 0):
+        for round_ in range(args.repeat):
+            for name, tree, cache in variants[::-1] if round_ % 2 else variants:
                 port = free_port()
                 env = {"BORDERGEO_CACHE_BYTES": str(cache), "BORDERGEO_DATA_DIR": str(data)}
                 if tree is not None:
@@ -77,6 +80,7 @@ def main() -> None:
                 argv = [str(exe), "-q", "serve", "--no-build", "--port", str(port)]
                 label = f"{name} cache {'on' if cache else 'off'}"
                 with running(label.replace(" ", "-"), argv, port, Path(tmp), env=env) as server:
+                    print(f"{label:<14}{'(idle)':<8}{'':>7}{'':>9}{'':>9}{'':>9}{'':>8}{rss_mb(server.pid):>9.0f}")
                     for case in cases:
                         r = drive(server.url, paths[case], args.connections, args.seconds, Path(tmp))
                         print(f"{label:<14}{case:<8}{len(paths[case]):>7}{r.rps:>9.0f}{r.p50_ms:>9.2f}"

@@ -9,8 +9,9 @@ Layout in the database (the contract ``api``'s PostGIS source reads)::
                                                             ``_feature`` (its GeoJSON Feature, CRS84, as bytes)
     bordergeo_<build id>._layers (layer_id, position, entry)  the manifest, one row per layer
     bordergeo_<build id>._build (build_id, built_at, manifest)  the whole manifest
-    bordergeo_<build id>._files (path, body)                  the build's artifact folders (maps/, tables/...),
-                                                              so a server on another machine has them too
+    bordergeo_<build id>._files (path, body)                  every file of the build directory (GeoParquet,
+                                                              GeoPackage, maps/, ...), so a server on another
+                                                              machine has the whole build (downloads, analytics)
 
 A load is one transaction: it creates the schema, copies the features (binary COPY), adds the primary key
 on the feature id and a GIST index on the geometry, writes the manifest and repoints ``bordergeo.current``.
@@ -269,9 +270,9 @@ async def _write_manifest(conn: asyncpg.Connection, schema: str, manifest: dict[
 
 
 async def _write_files(conn: asyncpg.Connection, schema: str, build_dir: Path) -> None:
-    """Every file under the build's subdirectories (artifacts such as the HTML maps, extra tables)."""
+    """Every file of the build directory (layers, GeoPackage, artifacts such as the HTML maps, extra tables)."""
     await conn.execute(f"CREATE TABLE {quote_ident(schema)}._files (path text PRIMARY KEY, body bytea NOT NULL)")
-    files = sorted(p for folder in build_dir.iterdir() if folder.is_dir() for p in folder.rglob("*") if p.is_file())
+    files = sorted(p for p in build_dir.rglob("*") if p.is_file())
     await conn.copy_records_to_table("_files", schema_name=schema, columns=["path", "body"],
                                      records=[(p.relative_to(build_dir).as_posix(), p.read_bytes()) for p in files])
 

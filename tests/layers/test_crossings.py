@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from geo.errors import BuildError
 from layers._crossings_table import CROSSINGS, EXCLUDED, MAIN_CROSSING, crossing
-from layers._placement import place
+from layers._placement import RAILROADS, place, railroad_crossings
 from layers.crossings import _record
 
 KINDS = ["pedestrian", "passenger_vehicle", "commercial", "rail"]
@@ -143,7 +143,7 @@ def test_hours_and_citations(crossings) -> None:
         assert crossings[column].str.len().min() > 2, column
 
 
-def test_build_rejects_a_crossing_off_the_line(line, ports) -> None:
+def test_build_rejects_a_crossing_off_the_line(line, ports, data_settings) -> None:
     tucson = replace(crossing("nogales-deconcini"), crossing_id="tucson", lat=32.2217, lon=-110.9265)
     with pytest.raises(BuildError, match=r"crossing tucson .* 97\.23 km from the boundary"):
         _record(tucson, place(tucson, line), line, ports)
@@ -153,6 +153,10 @@ def test_build_rejects_a_crossing_off_the_line(line, ports) -> None:
     far = replace(crossing("donna-rio-bravo"), crossing_id="far", lat=26.2, lon=-98.07)
     with pytest.raises(BuildError, match=r"far: its facility lies .* km from the boundary"):
         place(far, line)
+    rails = railroad_crossings(data_settings.sources_dir / RAILROADS, line)
+    nowhere = replace(crossing("el-paso-rail"), crossing_id="big-bend-rail", near="boquillas")
+    with pytest.raises(BuildError, match="no Natural Earth railroad crosses the boundary within 3 km of boquillas"):
+        place(nowhere, line, rails)
     orphan = replace(crossing("laredo-1"), crossing_id="orphan", port_code="2413")
     with pytest.raises(BuildError, match="parent port 2413 is not in the ports layer"):
         _record(orphan, place(orphan, line), line, ports)
