@@ -63,7 +63,8 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
         def install(sources: Sources) -> None:
             app.state.sources = sources  # replaced whole: a request keeps the build it started with
 
-        async with serving(settings.backend, install, settings.backend_poll_seconds, registry):
+        async with serving(settings.backend, install, settings.backend_poll_seconds, registry,
+                           settings.backend_pool_size):
             processes.preload(app.state.sources, data_settings)
             yield
 

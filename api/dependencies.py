@@ -103,7 +103,8 @@ def _table_context(c: Ctx, context: dict[str, Any]) -> dict[str, Any]:
     numeric = [p.name for p in spec.properties if p.type in ("integer", "number")]
     # the map of one feature draws the features around it (api.js adds the bbox once it knows the feature)
     neighbours = f"{c.base}/collections/{cid}/items?f=json&limit=200"
-    return {"key_columns": key, "numeric_columns": numeric, "neighbours_url": neighbours}
+    labels = {name: i18n.prop_label(name, c.lang) for name in spec.property_names}  # the map's popups
+    return {"key_columns": key, "numeric_columns": numeric, "neighbours_url": neighbours, "prop_labels": labels}
 
 
 def _lang_query(c: Ctx) -> str:

@@ -133,9 +133,9 @@ async def describe_backend(dsn: str) -> str:
 
 @asynccontextmanager
 async def serving(dsn: str, install: Callable[[Sources], None], poll_seconds: float = 5.0,
-                  registry: Registry | None = None) -> AsyncIterator[asyncpg.Pool]:
+                  registry: Registry | None = None, pool_size: int = POOL_SIZE) -> AsyncIterator[asyncpg.Pool]:
     """Open the pool, install the current build's sources, and keep following ``bordergeo.current``."""
-    pool = await open_pool(dsn)
+    pool = await open_pool(dsn, pool_size)
     served: list[PgSources] = []
 
     def swap(sources: PgSources) -> None:

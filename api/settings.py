@@ -36,6 +36,8 @@ class ApiSettings(BaseSettings):
     backend: str | None = None
     #: seconds between checks of which build the database serves (notifications switch sooner)
     backend_poll_seconds: Annotated[float, Field(gt=0)] = 5.0
+    #: database connections per worker process
+    backend_pool_size: Annotated[int, Field(ge=1, le=100)] = 8
     #: in-memory backend: seconds between checks for a newly published build (0: SIGHUP only)
     reload_seconds: Annotated[float, Field(ge=0)] = 1.0
 

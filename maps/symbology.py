@@ -118,7 +118,8 @@ def _named(spec: LayerSpec, gdf: gpd.GeoDataFrame, items: list[LegendItem], lang
     by = spec.style.by
     assert by is not None
     name_field = feature_name_field(spec, lang)
-    if name_field and name_field != by and gdf[by].is_unique:
+    # names only when ``by`` identifies features (a basin id), not when a page happens to show one of each kind
+    if name_field and name_field != by and by == spec.id_field:
         names = dict(zip(gdf[by].astype(str), display_names(spec, gdf, lang), strict=True))
     elif lang == "es" and f"{by}_es" in gdf.columns:
         names = dict(zip(gdf[by].astype(str), gdf[f"{by}_es"].astype(str), strict=True))

@@ -28,10 +28,12 @@
       return r.json();
     });
   }
+  var labels = {};
+  try { labels = JSON.parse(el.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
   function popup(f, layer) {
     var rows = Object.keys(f.properties || {}).map(function (k) {
       var th = document.createElement("th"), td = document.createElement("td");
-      th.textContent = k; td.textContent = f.properties[k];
+      th.textContent = labels[k] || k; td.textContent = f.properties[k];
       return "<tr>" + th.outerHTML + td.outerHTML + "</tr>";
     });
     layer.bindPopup("<table>" + rows.join("") + "</table>");

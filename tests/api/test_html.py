@@ -6,6 +6,8 @@ In-memory backend only: the pages are the same whatever the backend (the backend
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -71,6 +73,11 @@ def test_a_spanish_reader_stays_in_spanish(web: TestClient) -> None:
     items = web.get("/collections/ports/items?f=html&lang=es&limit=2").text
     assert "clave de puerto" in items and "<h1>Puertos fronterizos: elementos</h1>" in items
     assert "Cruce fronterizo" in items
+    one = web.get("/collections/ports/items/2504?f=html&lang=es").text
+    found = re.search(r'data-labels="([^"]+)"', one)
+    assert found is not None  # the map's popups label the properties in Spanish too
+    labels = json.loads(html.unescape(found.group(1)))
+    assert labels["port_code"] == "clave de puerto" and labels["trucks_2018"] == "camiones 2018"
 
 
 def test_lang_changes_no_data(web: TestClient) -> None:

@@ -7,6 +7,8 @@ and both replicas must be on B within a few seconds (``NOTIFY``; their polling i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -15,6 +17,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.pgserve import PgSources, _follow, open_pool
 from api.settings import ApiSettings
 from layers.pgload import load, schema_for
 from layers.settings import DataSettings
@@ -89,3 +92,34 @@ def test_a_vanished_build_is_a_503_not_a_500(fresh_dsn: str, postgres: Cluster, 
             r = client.get(path)
             assert r.status_code == 503 and r.json()["code"] == "ServiceUnavailable", r.text
         assert client.get("/conformance").status_code == 200
+
+
+def test_polling_finds_a_new_build_without_notifications(fresh_dsn: str, data_settings: DataSettings,
+                                                         tmp_path: Path) -> None:
+    """On a read replica NOTIFY never arrives: the pointer is polled and the new build swapped in."""
+    load(fresh_dsn, DataSettings(data_dir=clone_build(data_settings.current, tmp_path, A)))
+    second = DataSettings(data_dir=clone_build(data_settings.current, tmp_path, B))
+    installed: list[str] = []
+
+    def install(sources: PgSources) -> None:
+        installed.append(sources.build_id)
+        sources.discard()  # its local copy of the build files
+
+    async def run() -> None:
+        pool = await open_pool(fresh_dsn, size=2)
+        never = asyncio.Event()  # no listener: only polling can notice
+        task = asyncio.create_task(_follow(pool, A, install, never, 0.2, None))
+        try:
+            await asyncio.to_thread(load, fresh_dsn, second)
+            for _ in range(100):
+                if installed:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await pool.close()
+
+    asyncio.run(run())
+    assert installed == [B]
