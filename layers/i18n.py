@@ -40,6 +40,8 @@ PROP_ES: dict[str, str] = {
     "featurecla": "clase", "land_id": "polígono", "clipped": "recortado", "state_fips": "clave FIPS",
     "postal": "abreviatura postal", "abbreviation": "abreviatura", "municipios": "municipios",
     "railroad_id": "vía", "month": "mes", "traffic_id": "registro", "forms_boundary": "forma parte de la frontera",
+    "hours": "horario", "status": "estado de operación", "location_method": "método de ubicación",
+    "source_offset_km": "desplazamiento respecto a la fuente",
 }
 #: BTS measure stems (``layers.ports.MEASURES``) -> Spanish
 MEASURE_ES: dict[str, str] = {
