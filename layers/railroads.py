@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pyogrio
+import shapely
 
 from geo.errors import SourceError
 from geo.measure import length_km
@@ -41,6 +42,9 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
     geoms = basemap.clip_lines(raw.geometry)
     keep = ~geoms.is_empty & geoms.geom_type.isin(["LineString", "MultiLineString"])
     raw, geoms = raw[keep], geoms[keep]
+    # one geometry type for the layer (as rivers): GeoPackage and FlatGeobuf downloads hold a single type
+    geoms = gpd.GeoSeries([g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g]) for g in geoms],
+                          index=geoms.index, crs=4326)
     gdf = gpd.GeoDataFrame({
         "railroad_id": [f"rr-{int(u)}" for u in raw["uident"]],
         "country": raw["sov_a3"].map(COUNTRIES).to_numpy(),

@@ -9,8 +9,15 @@ from fastapi.testclient import TestClient
 
 from api.glyphs import glyph_pbf
 from layers.mapstyle import FONT
+from layers.registry import default_registry
 
 MAPBOX = "application/vnd.mapbox.style+json"
+
+
+def styled(served: list[str]) -> list[str]:
+    """The served collections that have a style of their own (basemap layers are drawn only under the others)."""
+    registry = default_registry()
+    return [cid for cid in served if "basemap" not in registry[cid].roles]
 
 
 def test_styles_list_default_and_one_per_layer(client: TestClient, served: list[str]) -> None:
@@ -18,7 +25,7 @@ def test_styles_list_default_and_one_per_layer(client: TestClient, served: list[
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     body = r.json()
     assert body["default"] == "default"
-    assert [s["id"] for s in body["styles"]] == ["default", *served]
+    assert [s["id"] for s in body["styles"]] == ["default", *styled(served)]
     for entry in body["styles"]:
         (sheet,) = entry["links"]
         assert sheet["rel"] == "stylesheet" and sheet["type"] == MAPBOX
@@ -61,7 +68,7 @@ def test_landing_conformance_and_openapi_list_styles_and_viewer(client: TestClie
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/styles", "/styles/{styleId}", "/viewer", "/styles/glyphs/{fontstack}/{range}.pbf"} <= set(paths)
     style_id = paths["/styles/{styleId}"]["get"]["parameters"][0]
-    assert style_id["schema"]["enum"] == ["default", *served]
+    assert style_id["schema"]["enum"] == ["default", *styled(served)]
     assert "Map viewer" in client.get("/?f=html").text
 
 

@@ -73,8 +73,11 @@ def test_default_style_draws_every_layer_fills_under_lines_under_points(built_sc
     drawn = [lyr for lyr in doc["layers"][1:]]
     assert {lyr["metadata"]["bordergeo:layer"] for lyr in drawn} == {s.id for s in specs}
     assert all(lyr["source-layer"] == lyr["metadata"]["bordergeo:layer"] for lyr in drawn)
-    ranks = [{"fill": 0, "line": 1, "circle": 2}[mapstyle.kind_of(default_registry()[lyr["source-layer"]])]
-             for lyr in drawn]
+    registry = default_registry()
+    basemap = ["basemap" in registry[lyr["source-layer"]].roles for lyr in drawn]
+    assert basemap == sorted(basemap, reverse=True)  # basemap layers first, under everything
+    ranks = [{"fill": 0, "line": 1, "circle": 2}[mapstyle.kind_of(registry[lyr["source-layer"]])]
+             for lyr, under in zip(drawn, basemap, strict=True) if not under]
     assert ranks == sorted(ranks)
     assert "glyphs" not in doc  # no glyph URL given: no text layers
     assert set(doc["metadata"]["bordergeo:layers"]) == {s.id for s in specs}
@@ -82,9 +85,11 @@ def test_default_style_draws_every_layer_fills_under_lines_under_points(built_sc
 
 def test_one_style_per_layer_and_unknown_ids_refused(built_scales: dict[str, Scales]) -> None:
     specs = list(default_registry().values())
-    assert mapstyle.style_ids(specs) == ["default", *(s.id for s in specs)]
+    assert mapstyle.style_ids(specs) == ["default", *(s.id for s in specs if "basemap" not in s.roles)]
     doc = mapstyle.style_document(specs, TILES, built_scales, "ports")
-    assert {lyr["source-layer"] for lyr in doc["layers"][1:]} == {"ports"}
+    registry = default_registry()
+    drawn = {lyr["source-layer"] for lyr in doc["layers"][1:]}
+    assert {cid for cid in drawn if "basemap" not in registry[cid].roles} == {"ports"}  # over the basemap
     with pytest.raises(KeyError):
         mapstyle.style_document(specs, TILES, built_scales, "nope")
 
