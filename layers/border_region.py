@@ -134,6 +134,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame, zone: BaseGeometry) 
 
 SPEC = LayerSpec(
     id="border-region",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="La Paz Agreement border region / Región fronteriza (Acuerdo de La Paz)",
     description=(
         "The US–Mexico border area of the 1983 La Paz Agreement: the land within 100 km (geodesic) of the "

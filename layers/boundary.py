@@ -169,6 +169,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame, tiger: shapely.LineS
 
 SPEC = LayerSpec(
     id="boundary",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="US–Mexico international boundary / Frontera México–Estados Unidos",
     description=(
         "The international boundary from the Pacific Ocean to the Gulf of Mexico, from the Census Bureau's "

@@ -33,12 +33,12 @@ import pyogrio
 import geo
 from geo.errors import BorderGeoError, BuildError, DataDirError
 from geo.io import replace_symlink, write_json
-from layers import sources
+from layers import archive, sources
 from layers.context import BuildContext
 from layers.registry import Registry, default_registry
 from layers.settings import DataSettings
 from layers.spec import LayerSpec
-from layers.store import GPKG, MANIFEST, BuildStore
+from layers.store import GPKG, MANIFEST, PMTILES, BuildStore
 from layers.validate import validate
 
 __all__ = ["GPKG", "MANIFEST", "BuildResult", "build", "load_manifest"]
@@ -112,6 +112,8 @@ def build(
             os.link(settings.current / GPKG, out.gpkg_path)
         ordered = {lid: entries[lid] for lid in registry if lid in entries}  # registry order, not build order
         artifacts = {a: {"input_key": key} for a, key in artifact_keys.items()}
+        artifacts[PMTILES].update(_write_tiles(out, settings, [registry[lid] for lid in ordered], build_id,
+                                               PMTILES in stale_artifacts, done.get(PMTILES, {})))
         write_json(out.manifest_path, {"build_id": build_id, "layers": ordered, ARTIFACTS: artifacts})
         _render_artifacts(staging)
         final = settings.builds_dir / build_id
@@ -229,6 +231,10 @@ def _artifact_keys(layer_keys: dict[str, str], layer_ids: list[str]) -> dict[str
     gpkg = layers.copy()
     gpkg.update(Path(__file__).read_bytes())  # the GeoPackage writer lives here
     keys = {GPKG: gpkg.hexdigest()}
+    tiles = layers.copy()
+    for path in archive.code_files():
+        tiles.update(path.read_bytes())
+    keys[PMTILES] = tiles.hexdigest()
     for ep in entry_points(group="bordergeo.artifacts"):
         h = layers.copy()
         for path in artifact_code_files(ep.module):
@@ -236,6 +242,15 @@ def _artifact_keys(layer_keys: dict[str, str], layer_ids: list[str]) -> dict[str
             h.update(path.read_bytes())
         keys[ep.name] = h.hexdigest()
     return keys
+
+
+def _write_tiles(out: BuildStore, settings: DataSettings, specs: list[LayerSpec], build_id: str, stale: bool,
+                 previous: dict[str, Any]) -> dict[str, Any]:
+    """The build's PMTiles: tiled anew when its layers or the tiling code changed, else the current one linked."""
+    if stale:
+        return archive.build_archive(out, specs, build_id).as_dict()
+    os.link(settings.current / PMTILES, out.pmtiles_path)
+    return {k: v for k, v in previous.items() if k != "input_key"}
 
 
 def artifact_code_files(module: str) -> list[Path]:

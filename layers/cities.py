@@ -140,6 +140,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame, regions: gpd.GeoData
 
 SPEC = LayerSpec(
     id="cities",
+    min_zoom=4,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Cities and towns of the border region / Ciudades y localidades de la región fronteriza",
     description=(
         "GeoNames populated places with 500 or more people within 100 km of the US–Mexico boundary (the "

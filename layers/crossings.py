@@ -140,6 +140,8 @@ SPEC_PROPS = (
 
 SPEC = LayerSpec(
     id="crossings",
+    min_zoom=6,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Land border crossings / Cruces fronterizos terrestres",
     description=(
         "The individual land crossings of the US–Mexico border (international bridges, port gates, dam "

@@ -212,6 +212,8 @@ def _record_stats(ctx: BuildContext, units: gpd.GeoDataFrame) -> None:
 
 SPEC = LayerSpec(
     id="population",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Population of the border region / Población de la región fronteriza",
     description=(
         "US counties and Mexican municipios (municipios) within or partly within 100 km of the boundary, "

@@ -216,6 +216,8 @@ SPEC_PROPS = (
 
 SPEC = LayerSpec(
     id="ports",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Ports of entry / Puertos fronterizos",
     description=(
         "The CBP land ports of entry on the US–Mexico border in the BTS Border Crossing Entry Data "

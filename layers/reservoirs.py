@@ -106,6 +106,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame) -> None:
 
 SPEC = LayerSpec(
     id="reservoirs",
+    min_zoom=0,
+    max_zoom=8,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Reservoirs of the Rio Grande and Colorado basins / Presas de las cuencas del Bravo y del Colorado",
     description=(
         "Named reservoirs and lakes (Natural Earth 1:10m) inside the Rio Grande, Pecos and Colorado River "

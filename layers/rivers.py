@@ -332,6 +332,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame) -> None:
 
 SPEC = LayerSpec(
     id="rivers",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Rivers of the Rio Grande and Colorado basins / Ríos de las cuencas del Bravo y del Colorado",
     description=(
         "Named river centerlines (Natural Earth 1:10m) inside the Rio Grande, Pecos and Colorado River basins, "

@@ -202,6 +202,8 @@ def _record_stats(ctx: BuildContext, gdf: gpd.GeoDataFrame) -> None:
 
 SPEC = LayerSpec(
     id="watersheds",
+    min_zoom=0,
+    max_zoom=7,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Rio Grande and Colorado River basins / Cuencas del Río Bravo y del Río Colorado",
     description=(
         "The Rio Grande (Río Bravo) basin with its Pecos sub-basin, and the Colorado River basin, on both sides "

@@ -1,0 +1,315 @@
+"""Vector tiles of the layers, shared by the build (PMTiles) and the API (tiles on request).
+
+Each layer is prepared once (:func:`prepare`): its geometries projected to the tile matrix set's CRS and,
+for every zoom from the layer's ``min_zoom`` to its ``max_zoom``, simplified to one tile unit (1/4096 of a
+tile) at that zoom, with an STRtree. Polygon layers whose features tile the plane (US counties, Mexican
+municipios: a *coverage*) are simplified as a coverage, edge by edge, so neighbours keep sharing their edges
+and no gap or overlap opens at any zoom. At ``max_zoom`` the geometry is not simplified at all (full detail);
+deeper zooms clip that same geometry (overzoom). Points are never thinned: every point appears at every zoom
+from ``min_zoom`` on. A tile is then a query, a clip and the numpy MVT encoder of :mod:`geo.mvt`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import shapely
+
+from geo.mvt import (
+    Geometries,
+    Kind,
+    TileBox,
+    clip,
+    encode_geometries,
+    encode_keys,
+    encode_layer,
+    encode_value,
+    is_missing,
+    square,
+)
+from layers.spec import LayerSpec
+from layers.tilegrid import Grid
+
+log = logging.getLogger("bordergeo.tiles")
+
+#: simplification tolerance, in tile units (1/4096 of a tile) at the zoom being prepared
+SIMPLIFY_UNITS = 1.0
+#: a string property with at most this many values may split a layer into coverages (e.g. country)
+MAX_GROUPS = 12
+#: tiles inside polygons repeat: their encoded layers are kept, up to this many per layer
+MAX_INTERIORS = 4096
+
+
+@dataclass(frozen=True)
+class Level:
+    """A layer's geometries as drawn at one zoom, in the grid's CRS, with their spatial index."""
+
+    geoms: np.ndarray
+    tree: shapely.STRtree
+
+
+@dataclass(frozen=True)
+class LayerTiles:
+    """One layer ready to tile: its levels, feature ids and property tags (see module docstring)."""
+
+    spec: LayerSpec
+    grid: Grid
+    kind: Kind
+    levels: dict[int, Level]
+    ids: np.ndarray
+    keys: bytes
+    value_table: list[bytes]
+    values: np.ndarray
+    bbox: tuple[float, float, float, float]
+    #: encoded layers of tiles lying inside polygons, by the rows that cover them (bounded, see _interior)
+    interiors: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The layer id, which is also the MVT layer name."""
+        return self.spec.id
+
+    def level(self, z: int) -> Level | None:
+        """The geometries to draw at zoom ``z`` (None below min_zoom; full detail beyond max_zoom)."""
+        if z < self.spec.min_zoom:
+            return None
+        return self.levels[min(z, self.spec.max_zoom)]
+
+    def encode(self, z: int, boxes: Sequence[TileBox]) -> list[bytes]:
+        """This layer's part of each tile at zoom ``z`` with bounds ``boxes`` (framed MVT layers; b"" if empty).
+
+        Tiles are processed together: one spatial query, one containment test and one encoder pass for all,
+        so the per-call cost of numpy is paid once per batch (the build's whole zoom) instead of per tile.
+        """
+        out = [b""] * len(boxes)
+        level = self.level(z)
+        if level is None or not boxes:
+            return out
+        areas = shapely.box(*np.array([b.buffered() for b in boxes]).T)
+        tile_of, rows = level.tree.query(areas, predicate="intersects")
+        if len(rows) == 0:
+            return out
+        order = np.lexsort((rows, tile_of))
+        tile_of, rows = tile_of[order], rows[order]
+        geoms = level.geoms[rows]
+        if self.kind == "polygon":
+            # a polygon covering a whole tile clips to the tile's square: skip clipping its many vertices
+            inside = shapely.contains_properly(geoms, areas[tile_of])
+            geoms = np.where(inside, areas[tile_of], geoms)
+        else:
+            inside = np.zeros(len(rows), dtype=bool)
+        starts = np.searchsorted(tile_of, np.arange(len(boxes) + 1))
+        bounds = np.array([(b.minx, b.miny, b.maxx, b.maxy) for b in boxes])
+        clipped = np.empty(len(rows), dtype=object)
+        todo: list[int] = []
+        for t in np.unique(tile_of).tolist():
+            lo, hi = starts[t], starts[t + 1]
+            if inside[lo:hi].all():
+                out[t] = self._interior(z, rows[lo:hi], boxes[t])
+            else:
+                clipped[lo:hi] = clip(geoms[lo:hi], self.kind, boxes[t])
+                todo.append(t)
+        if not todo:
+            return out
+        pick = np.concatenate([np.arange(starts[t], starts[t + 1]) for t in todo])
+        geometries = encode_geometries(clipped[pick], self.kind, bounds[tile_of[pick]], boxes[0].extent)
+        kept = pick[geometries.keep]
+        kept_tiles = tile_of[kept]
+        bounds_of = np.searchsorted(kept_tiles, np.arange(len(boxes) + 1))
+        for t in todo:
+            lo, hi = bounds_of[t], bounds_of[t + 1]
+            if hi > lo:
+                part = Geometries(geometries.keep[lo:hi], geometries.data, geometries.offsets[lo:hi + 1])
+                sel = rows[kept[lo:hi]]
+                out[t] = encode_layer(self.id, self.kind, self.ids[sel], part, self.values[sel], self.keys,
+                                      self.value_table, boxes[t].extent)
+        return out
+
+    def _interior(self, z: int, rows: np.ndarray, box: TileBox) -> bytes:
+        """The layer of a tile lying inside each of the polygons ``rows``: their squares, encoded once."""
+        key = (min(z, self.spec.max_zoom), hash(rows.tobytes()))
+        found = self.interiors.get(key)
+        if found is None:
+            stream = _square(box.extent, box.buffer)
+            geometries = Geometries(np.arange(len(rows)), stream * len(rows),
+                                    np.arange(len(rows) + 1) * len(stream))
+            found = encode_layer(self.id, self.kind, self.ids[rows], geometries, self.values[rows], self.keys,
+                                 self.value_table, box.extent)
+            if len(self.interiors) < MAX_INTERIORS:
+                self.interiors[key] = found
+        return found
+
+
+@lru_cache(maxsize=4)
+def _square(extent: int, buffer: int) -> bytes:
+    return square(TileBox(0.0, 0.0, 1.0, 1.0, extent, buffer))
+
+
+def prepare(spec: LayerSpec, geoms: np.ndarray, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]],
+            g: Grid) -> LayerTiles:
+    """Prepare a layer for tiling (geometries in longitude/latitude, ``columns`` = declared properties)."""
+    kind = _kind(spec)
+    projected = g.project(np.asarray(geoms, dtype=object))
+    names = spec.property_names
+    value_table, values = _value_matrix([columns[n] for n in names], len(projected))
+    levels = _levels(spec, kind, projected, g, [columns[n] for n in names])
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    bbox = (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])), float(np.nanmax(bounds[:, 2])),
+            float(np.nanmax(bounds[:, 3])))
+    return LayerTiles(spec, g, kind, levels, _mvt_ids(ids), encode_keys(names), value_table, values,
+                      bbox)
+
+
+def prepare_frame(spec: LayerSpec, frame: Any, g: Grid) -> LayerTiles:
+    """Prepare a layer from its GeoDataFrame (EPSG:4326, the declared properties as columns)."""
+    columns = {n: _python_values(frame[n]) for n in spec.property_names}
+    ids = columns[spec.id_field] if spec.id_field in columns else list(range(1, len(frame) + 1))
+    return prepare(spec, np.asarray(frame.geometry.values, dtype=object), ids, columns, g)
+
+
+def _python_values(series: Any) -> list[Any]:
+    """Column values as plain Python scalars (timestamps stay datetimes), missing values as None."""
+    return list(series.astype(object).where(series.notna(), None).tolist())
+
+
+#: TileJSON field types of the declared property types (as tippecanoe writes them)
+_FIELD_TYPES = {"string": "String", "date": "String", "integer": "Number", "number": "Number", "boolean": "Boolean"}
+
+
+def vector_layers(layers: Iterable[LayerTiles]) -> list[dict[str, Any]]:
+    """The TileJSON ``vector_layers`` of ``layers``: id, description, zooms and fields from the declarations."""
+    return [{
+        "id": lt.id,
+        "description": lt.spec.title,
+        "minzoom": lt.spec.min_zoom,
+        "maxzoom": lt.spec.max_zoom,
+        "fields": {p.name: _FIELD_TYPES.get(p.type, "String") for p in lt.spec.properties},
+    } for lt in layers]
+
+
+def _kind(spec: LayerSpec) -> Kind:
+    if spec.geometry_type.endswith("Point"):
+        return "point"
+    return "line" if spec.geometry_type.endswith("LineString") else "polygon"
+
+
+def _levels(spec: LayerSpec, kind: Kind, geoms: np.ndarray, g: Grid, columns: list[Sequence[Any]]) -> dict[int, Level]:
+    """Per zoom from min_zoom to max_zoom, the geometries simplified to one tile unit (none at max_zoom)."""
+    shapely.prepare(geoms)
+    full = Level(geoms, shapely.STRtree(geoms))
+    if kind == "point":
+        return dict.fromkeys(range(spec.min_zoom, spec.max_zoom + 1), full)
+    groups = _coverage_groups(geoms, columns) if kind == "polygon" else None
+    levels = {spec.max_zoom: full}
+    for z in range(spec.min_zoom, spec.max_zoom):
+        tolerance = g.unit(z) * SIMPLIFY_UNITS
+        simplified = _simplify(geoms, tolerance, groups)
+        shapely.prepare(simplified)
+        levels[z] = Level(simplified, shapely.STRtree(simplified))
+    return levels
+
+
+def _simplify(geoms: np.ndarray, tolerance: float, groups: list[np.ndarray] | None) -> np.ndarray:
+    if groups is None:
+        return shapely.simplify(geoms, tolerance, preserve_topology=True)
+    out = np.empty(len(geoms), dtype=object)
+    for rows in groups:
+        out[rows] = shapely.coverage_simplify(geoms[rows], tolerance)
+    return out
+
+
+def _coverage_groups(geoms: np.ndarray, columns: list[Sequence[Any]]) -> list[np.ndarray] | None:
+    """Rows that form valid polygon coverages: all of them, or the groups of one low-cardinality property.
+
+    US counties and Mexican municipios each tile their country, but the two sources overlap slightly along
+    the border, so together they are no coverage; split by ``country`` each part is one.
+    """
+    if len(geoms) > 1 and shapely.coverage_is_valid(geoms):
+        return [np.arange(len(geoms))]
+    for column in columns:
+        values = np.asarray([str(v) for v in column], dtype=object)
+        distinct = set(values.tolist())
+        if not 1 < len(distinct) <= MAX_GROUPS or any(isinstance(v, float | bool) for v in column):
+            continue
+        groups = [np.flatnonzero(values == v) for v in sorted(distinct)]
+        if all(len(rows) > 1 for rows in groups) and all(shapely.coverage_is_valid(geoms[r]) for r in groups):
+            return groups
+    return None
+
+
+def _value_matrix(columns: list[Sequence[Any]], n: int) -> tuple[list[bytes], np.ndarray]:
+    """The layer's distinct encoded values, and per feature and property the index of its value (-1: none)."""
+    index: dict[bytes, int] = {}
+    matrix = np.full((n, len(columns)), -1, dtype=np.int64)
+    for j, column in enumerate(columns):
+        for i, value in enumerate(column):
+            if not is_missing(value):
+                matrix[i, j] = index.setdefault(encode_value(value), len(index))
+    return list(index), matrix
+
+
+def _mvt_ids(ids: Sequence[Any]) -> np.ndarray:
+    """MVT feature ids (unsigned integers): the declared ids when they are such, else 1-based row numbers."""
+    try:
+        numbers = [int(v) for v in ids]
+        if all(n >= 0 and str(n) == str(v) for n, v in zip(numbers, ids, strict=True)) and \
+                len(set(numbers)) == len(numbers):
+            return np.asarray(numbers, dtype=np.uint64)
+    except (TypeError, ValueError):
+        pass
+    return np.arange(1, len(ids) + 1, dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """Layers tiled together on one grid (all layers, or one collection)."""
+
+    grid: Grid
+    layers: tuple[LayerTiles, ...]
+
+    @property
+    def min_zoom(self) -> int:
+        """The lowest zoom at which some layer appears."""
+        return min((lt.spec.min_zoom for lt in self.layers), default=0)
+
+    @property
+    def max_zoom(self) -> int:
+        """The zoom at which every layer has reached full detail (deeper tiles are overzoomed)."""
+        return max((lt.spec.max_zoom for lt in self.layers), default=0)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """Longitude/latitude bounds of all layers."""
+        b = np.array([lt.bbox for lt in self.layers]) if self.layers else np.array([[-180.0, -85.0, 180.0, 85.0]])
+        return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+    def touching(self, z: int, xys: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The tiles of ``xys`` that some feature of some layer reaches (at any zoom: min_zoom ignored)."""
+        if not xys:
+            return []
+        areas = shapely.box(*np.array([self.grid.box(z, x, y).buffered() for x, y in xys]).T)
+        hit = np.zeros(len(xys), dtype=bool)
+        for lt in self.layers:
+            full = lt.levels[lt.spec.max_zoom]
+            hit[full.tree.query(areas, predicate="intersects")[0]] = True
+        return [xy for xy, h in zip(xys, hit, strict=True) if h]
+
+    def select(self, layer_ids: Iterable[str]) -> Tileset:
+        """The tileset of ``layer_ids`` only (in this tileset's order)."""
+        wanted = set(layer_ids)
+        return Tileset(self.grid, tuple(lt for lt in self.layers if lt.id in wanted))
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The MVT tile (z, x, y): one layer per layer with features there; empty bytes if none has any."""
+        return self.tiles(z, [(x, y)])[0]
+
+    def tiles(self, z: int, xys: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The MVT tiles at zoom ``z`` and (column, row) ``xys``, encoded together (see LayerTiles.encode)."""
+        boxes = [self.grid.box(z, x, y) for x, y in xys]
+        per_layer = [lt.encode(z, boxes) for lt in self.layers]
+        return [b"".join(parts) for parts in zip(*per_layer, strict=True)] if per_layer else [b""] * len(xys)
