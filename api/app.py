@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from api import downloads, errors, features, processes, routes, styles, viewer
+from api import downloads, errors, features, processes, routes, styles, tiles, viewer
 from api.builds import BuildWatcher
 from api.http import ResponseCache
 from api.memory import load_build, load_sources
@@ -85,6 +85,7 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
     app.include_router(viewer.router)
     app.include_router(downloads.router)
     app.include_router(processes.router)
+    app.include_router(tiles.router)
     return app
 
 

@@ -30,7 +30,7 @@ from api.i18n import from_accept_language
 
 log = logging.getLogger("bordergeo.api")
 Headers = list[tuple[bytes, bytes]]
-_COMPRESSIBLE = (b"json", b"text/", b"javascript", b"xml", b"csv", b"svg")
+_COMPRESSIBLE = (b"json", b"text/", b"javascript", b"xml", b"csv", b"svg", b"vnd.mapbox-vector-tile")
 _MIN_COMPRESS = 512
 _ENCODINGS = (b"br", b"gzip")
 #: longest path + query served (bytes); api.server refuses longer request heads before they reach the app

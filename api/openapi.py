@@ -16,6 +16,7 @@ from api.processes import openapi_paths as process_paths
 from api.query import ITEM, ITEMS, Env, Param
 from api.settings import ApiSettings
 from api.source import FeatureSource, Output, Selection, Sources
+from api.tiles_openapi import tiles_paths
 from layers.mapstyle import FONT, style_ids
 from layers.qgis_project import QGZ
 from layers.store import GPKG
@@ -56,6 +57,7 @@ def build_openapi(sources: Sources, settings: ApiSettings, base: str, examples: 
     }
     paths.update(_style_paths(sources))
     paths.update(process_paths(_errors()))
+    paths.update(tiles_paths(list(sources)))
     schemas: dict[str, Any] = dict(_BASE_SCHEMAS)
     for coll in sources.values():
         paths.update(_collection_paths(coll, settings, examples.get(coll.spec.id)))

@@ -20,6 +20,9 @@ from api.features import ITEMS_FORMATS
 from api.openapi import OPENAPI_MEDIA, build_openapi, example_ids
 from api.params import HTML, JSON, OPENAPI, SCHEMA, check_params, negotiate
 from api.source import FeatureSource
+from api.tiles import CONFORMANCE as TILES_CONFORMANCE
+from api.tiles import collection_links as tiles_collection_links
+from api.tiles import landing_links as tiles_landing_links
 
 router = APIRouter()
 STATIC = Path(__file__).parent / "static"
@@ -46,6 +49,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
     *styles.CONFORMANCE,
     *processes.CONFORMANCE,
+    *TILES_CONFORMANCE,
 ]
 FORMATS = [JSON, HTML]
 
@@ -74,6 +78,7 @@ async def landing(c: CtxDep) -> Response:
              "QGIS project (planner's kit; download bordergeo.gpkg beside it)"),
         link(f"{c.base}/downloads/bordergeo.gpkg", "enclosure", "application/geopackage+sqlite3",
              "Every layer in one GeoPackage, with QGIS styles"),
+        *tiles_landing_links(c),
     ]
     title = "bordergeo: US–Mexico border layers"
     description = ("The US–Mexico boundary, ports of entry, crossings, border region, population, cities, "
@@ -139,6 +144,7 @@ def _collection_doc(c: Ctx, coll: FeatureSource) -> dict[str, Any]:
                f.format.media_types[0], f.title) for i, f in enumerate(ITEMS_FORMATS)],
         link(f"{here}/queryables", QUERYABLES_REL, "application/schema+json", "Queryables"),
         link(f"{here}?f=html#licence", "license", "text/html", coll.spec.licence),
+        *tiles_collection_links(c, coll.id),
     ]
     links += [link(s["url"], "via", "application/octet-stream", f"source {s['file']} ({s['licence']})")
               for s in coll.entry.get("sources", [])[:5]]
