@@ -144,7 +144,7 @@ def _collection_doc(c: Ctx, coll: FeatureSource) -> dict[str, Any]:
                f.format.media_types[0], f.title) for i, f in enumerate(ITEMS_FORMATS)],
         link(f"{here}/queryables", QUERYABLES_REL, "application/schema+json", "Queryables"),
         link(f"{here}?f=html#licence", "license", "text/html", coll.spec.licence),
-        *tiles_collection_links(c, coll.id),
+        *tiles_collection_links(c, cid),
     ]
     links += [link(s["url"], "via", "application/octet-stream", f"source {s['file']} ({s['licence']})")
               for s in coll.entry.get("sources", [])[:5]]

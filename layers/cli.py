@@ -71,6 +71,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_static(args: argparse.Namespace) -> int:
+    """Write the current build as a static bundle (PMTiles, FlatGeobuf, GeoJSON, GeoPackage, maps, viewer)."""
+    from layers.export import export_static
+
+    out = export_static(settings_from(args), args.dir)
+    print(f"static bundle in {out}: serve it with any web server that answers range requests")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with the commands registered by other packages."""
     top = argparse.ArgumentParser(prog="bordergeo", description=__doc__.splitlines()[0])
@@ -86,6 +95,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("layers", nargs="*", metavar="LAYER", help=f"layer ids ({', '.join(default_registry())})")
     p.set_defaults(func=cmd_build)
     sub.add_parser("info", parents=[common], help=cmd_info.__doc__).set_defaults(func=cmd_info)
+    p = sub.add_parser("export-static", parents=[common], help=cmd_export_static.__doc__)
+    p.add_argument("dir", type=Path, metavar="DIR", help="new (or empty) directory to write the bundle into")
+    p.set_defaults(func=cmd_export_static)
     for ep in entry_points(group="bordergeo.commands"):
         ep.load()(sub, common)
     return top

@@ -16,9 +16,10 @@ import shapely
 from pmtiles.reader import MmapSource, Reader, all_tiles
 from shapely import affinity
 
-from layers.archive import MAX_TILE_BYTES, PMTILES, read_tile
+from layers.archive import MAX_TILE_BYTES, read_tile
 from layers.registry import default_registry
 from layers.settings import DataSettings
+from layers.store import PMTILES
 from layers.tilegrid import grid
 from layers.tiles import Tileset, prepare_frame
 
