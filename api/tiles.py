@@ -7,7 +7,7 @@ it is a 204; one outside them (or at a zoom the tileset does not serve) a 404; a
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from typing import Any
 
 import orjson
@@ -33,10 +33,7 @@ REL_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 REL_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 _GEOMETRY_DIMENSION = {"point": 0, "line": 1, "polygon": 2}
 
-_lock = threading.Lock()
-
-
-def tileset(c: Ctx, tms_id: str) -> Tileset:
+async def tileset(c: Ctx, tms_id: str) -> Tileset:
     """Every served layer prepared for ``tms_id``, read through the feature sources once per build.
 
     Kept in the build's memo, so a new build gets new tiles; the first request of a build waits for it.
@@ -44,12 +41,14 @@ def tileset(c: Ctx, tms_id: str) -> Tileset:
     g = grid(tms_id)
     memo = c.sources.memo
     key = ("tiles", g.id)
-    with _lock:
+    found = memo.get(key)
+    if found is not None:
+        return found
+    async with memo.setdefault(("tiles", "lock"), asyncio.Lock()):
         found = memo.get(key)
         if found is None:
-            whole = Selection()
-            found = Tileset(g, tuple(prepare_frame(src.spec, src.frame(whole, Output()), g)
-                                     for src in c.sources.values()))
+            frames = [(src.spec, await src.frame(Selection(), Output())) for src in c.sources.values()]
+            found = Tileset(g, tuple(prepare_frame(spec, frame, g) for spec, frame in frames))
             memo[key] = found
     return found
 
@@ -155,22 +154,22 @@ def _tilesets(c: Ctx, collection_id: str | None) -> Response:
 @router.get("/tiles/{tms_id}")
 async def dataset_tileset(tms_id: str, c: CtxDep) -> Response:
     """Tileset metadata of all layers in ``tms_id``."""
-    return _tileset_metadata(c, tms_id, None)
+    return await _tileset_metadata(c, tms_id, None)
 
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}")
 async def collection_tileset(collection_id: str, tms_id: str, c: CtxDep) -> Response:
     """Tileset metadata of one collection in ``tms_id``."""
-    return _tileset_metadata(c, tms_id, collection_id)
+    return await _tileset_metadata(c, tms_id, collection_id)
 
 
-def _tileset_metadata(c: Ctx, tms_id: str, collection_id: str | None) -> Response:
+async def _tileset_metadata(c: Ctx, tms_id: str, collection_id: str | None) -> Response:
     if collection_id:
         c.sources.get_source(collection_id)
     grid(tms_id)
     check_params(c.params, ["f"] if collection_id else ["f", "collections"])
     _, media = negotiate(c.params, c.accept, [JSON])
-    ts = _selected(c, tileset(c, tms_id), collection_id)
+    ts = _selected(c, await tileset(c, tms_id), collection_id)
     return respond(orjson.dumps(tileset_document(c, ts, collection_id)), media, c)
 
 
@@ -221,23 +220,23 @@ def _layer_doc(c: Ctx, lt: LayerTiles) -> dict[str, Any]:
 @router.get("/tiles/{tms_id}/tilejson.json")
 async def dataset_tilejson(tms_id: str, c: CtxDep) -> Response:
     """TileJSON 3.0.0 of all layers (WebMercatorQuad only: TileJSON knows no other grid)."""
-    return _tilejson(c, tms_id, None)
+    return await _tilejson(c, tms_id, None)
 
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/tilejson.json")
 async def collection_tilejson(collection_id: str, tms_id: str, c: CtxDep) -> Response:
     """TileJSON 3.0.0 of one collection."""
-    return _tilejson(c, tms_id, collection_id)
+    return await _tilejson(c, tms_id, collection_id)
 
 
-def _tilejson(c: Ctx, tms_id: str, collection_id: str | None) -> Response:
+async def _tilejson(c: Ctx, tms_id: str, collection_id: str | None) -> Response:
     if collection_id:
         c.sources.get_source(collection_id)
     if grid(tms_id).id != "WebMercatorQuad":
         raise TileNotFoundError("TileJSON describes WebMercatorQuad tilesets only")
     check_params(c.params, [] if collection_id else ["collections"])
     _, media = negotiate(c.params, c.accept, [TILEJSON])
-    ts = _selected(c, tileset(c, tms_id), collection_id)
+    ts = _selected(c, await tileset(c, tms_id), collection_id)
     return respond(orjson.dumps(tilejson(ts, f"{_base(c, collection_id)}/{tms_id}", _query(c, collection_id),
                                          collection_id)), media, c)
 
@@ -263,16 +262,16 @@ def tilejson(ts: Tileset, url: str, query: str = "", name: str | None = None) ->
 @router.get("/tiles/{tms_id}/{z}/{y}/{x}")
 async def dataset_tile(tms_id: str, z: str, y: str, x: str, c: CtxDep) -> Response:
     """One MVT tile of all layers (``collections=`` selects some); 204 when it holds nothing."""
-    return _tile(c, tms_id, z, y, x, None)
+    return await _tile(c, tms_id, z, y, x, None)
 
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}")
 async def collection_tile(collection_id: str, tms_id: str, z: str, y: str, x: str, c: CtxDep) -> Response:
     """One MVT tile of one collection; 204 when it holds nothing."""
-    return _tile(c, tms_id, z, y, x, collection_id)
+    return await _tile(c, tms_id, z, y, x, collection_id)
 
 
-def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None) -> Response:
+async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None) -> Response:
     if collection_id:
         c.sources.get_source(collection_id)
     g = grid(tms_id)
@@ -280,7 +279,7 @@ def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None
     negotiate(c.params, c.accept, [MVT])
     zoom = parse_int(z, "tileMatrix", -(2**31), 2**31)
     row, col = parse_int(y, "tileRow", -(2**62), 2**62), parse_int(x, "tileCol", -(2**62), 2**62)
-    ts = _selected(c, tileset(c, tms_id), collection_id)
+    ts = _selected(c, await tileset(c, tms_id), collection_id)
     check_tile(g, zoom, col, row, ts.min_zoom)
     col0, row0, col1, row1 = g.tile_range(ts.bbox, zoom)
     if not (col0 <= col <= col1 and row0 <= row <= row1):

@@ -65,6 +65,8 @@ SPEC_PROPS = (
 
 SPEC = LayerSpec(
     id="port-traffic",
+    min_zoom=8,  # 279 months x 27 ports: below z8 one tile would hold too many of them (> 500 KB)
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Port traffic by month / Cruces mensuales por puerto",
     description=(
         "Inbound crossings at each US–Mexico land port of entry per month, 1996-01 to 2019-03 (BTS Border "

@@ -135,7 +135,7 @@ def test_overzoomed_tiles_carry_the_full_geometry(tileset: Tileset, layer) -> No
 
 def test_the_build_writes_a_pmtiles_archive_of_every_layer(data_settings: DataSettings, manifest: dict) -> None:
     path = data_settings.current / PMTILES
-    report = manifest["tiles"]
+    report = manifest["artifacts"][PMTILES]
     reg = default_registry()
     with path.open("rb") as f:
         source = MmapSource(f)
