@@ -3,6 +3,7 @@ requests by the pmtiles package and by the viewer in headless Chromium."""
 
 from __future__ import annotations
 
+import getpass
 import gzip
 import os
 import signal
@@ -51,7 +52,9 @@ def site(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         port = s.getsockname()[1]
     conf = run / "nginx.conf"
     conf.write_text(
-        f"daemon off; worker_processes 1; pid {run}/nginx.pid; error_log {run}/error.log;\n"
+        # workers as the test's own user: the bundle lies in a private temporary directory
+        f"daemon off; user {getpass.getuser()}; worker_processes 1; pid {run}/nginx.pid; "
+        f"error_log {run}/error.log;\n"
         "events { worker_connections 64; }\n"
         f"http {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {run}; "
         f"proxy_temp_path {run}; fastcgi_temp_path {run}; uwsgi_temp_path {run}; scgi_temp_path {run};\n"
