@@ -31,6 +31,7 @@ CONFORMANCE = [f"{_TILES}/{c}" for c in ("core", "tileset", "tilesets-list", "ge
 REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 REL_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+_HUGE = 10**30
 _GEOMETRY_DIMENSION = {"point": 0, "line": 1, "polygon": 2}
 
 async def tileset(c: Ctx, tms_id: str) -> Tileset:
@@ -70,8 +71,8 @@ def _selected(c: Ctx, ts: Tileset, collection_id: str | None) -> Tileset:
     if collection_id is not None:
         c.sources.get_source(collection_id)
         return ts.select([collection_id])
-    if single(c.params, "collections") is None:
-        return ts
+    if not single(c.params, "collections"):
+        return ts  # absent or empty: every collection
     return ts.select(_collection_ids(c))
 
 
@@ -79,7 +80,7 @@ def _collection_ids(c: Ctx) -> list[str]:
     """The ids listed in ``collections=``; 400 for an unknown one or an empty list."""
     ids = [i for i in (single(c.params, "collections") or "").split(",") if i]
     unknown = [i for i in ids if i not in c.sources]
-    if unknown or not ids:
+    if unknown:
         shown = unknown[0][:60] if unknown else ""
         raise InvalidParameterError(f"collections: unknown collection '{shown}'; "
                                     f"choose from {', '.join(c.sources)}")
@@ -136,7 +137,7 @@ async def collection_tilesets(collection_id: str, c: CtxDep) -> Response:
 def _tilesets(c: Ctx, collection_id: str | None) -> Response:
     check_params(c.params, ["f"] if collection_id else ["f", "collections"])
     _, media = negotiate(c.params, c.accept, [JSON])
-    if collection_id is None and single(c.params, "collections") is not None:
+    if collection_id is None and single(c.params, "collections"):
         _collection_ids(c)
     base, query = _base(c, collection_id), _query(c, collection_id)
     sets = []
@@ -277,8 +278,8 @@ async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str 
     g = grid(tms_id)
     check_params(c.params, ["f"] if collection_id else ["f", "collections"])
     negotiate(c.params, c.accept, [MVT])
-    zoom = parse_int(z, "tileMatrix", -(2**31), 2**31)
-    row, col = parse_int(y, "tileRow", -(2**62), 2**62), parse_int(x, "tileCol", -(2**62), 2**62)
+    # any integer parses: one outside the tile matrix set is a tile that does not exist (404)
+    zoom, row, col = (parse_int(v, n, -_HUGE, _HUGE) for v, n in ((z, "tileMatrix"), (y, "tileRow"), (x, "tileCol")))
     ts = _selected(c, await tileset(c, tms_id), collection_id)
     check_tile(g, zoom, col, row, ts.min_zoom)
     col0, row0, col1, row1 = g.tile_range(ts.bbox, zoom)

@@ -69,6 +69,9 @@ def write_pmtiles(path: Path, tileset: Tileset, metadata: dict[str, Any], worker
     counts: dict[int, int] = {}
     largest: dict[str, dict[int, int]] = {}
     frontier: list[tuple[int, int]] = [(0, 0)]
+    for lt in tileset.layers:  # every level made once, before the workers fork
+        for z in range(lt.spec.min_zoom, lt.spec.max_zoom + 1):
+            lt.level(z)
     with _pool(tileset, workers) as pool:
         for z in range(tileset.max_zoom + 1):
             encoded = _encode_zoom(pool, tileset, z, frontier)

@@ -66,6 +66,8 @@ class LayerTiles:
     value_table: list[bytes]
     values: np.ndarray
     bbox: tuple[float, float, float, float]
+    #: rows that are simplified together as coverages (None: each geometry on its own)
+    groups: list[np.ndarray] | None = None
     #: encoded layers of tiles lying inside polygons, by the rows that cover them (bounded, see _interior)
     interiors: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
 
@@ -75,10 +77,21 @@ class LayerTiles:
         return self.spec.id
 
     def level(self, z: int) -> Level | None:
-        """The geometries to draw at zoom ``z`` (None below min_zoom; full detail beyond max_zoom)."""
+        """The geometries to draw at zoom ``z`` (None below min_zoom; full detail beyond max_zoom).
+
+        Simplified levels are made on first use (a server pays for the zooms it is asked for, a little at
+        a time); the build asks for all of them before it forks its workers.
+        """
         if z < self.spec.min_zoom:
             return None
-        return self.levels[min(z, self.spec.max_zoom)]
+        z = min(z, self.spec.max_zoom)
+        found = self.levels.get(z)
+        if found is None:
+            full = self.levels[self.spec.max_zoom]
+            simplified = _simplify(full.geoms, self.grid.unit(z) * SIMPLIFY_UNITS, self.groups)
+            shapely.prepare(simplified)
+            found = self.levels[z] = Level(simplified, shapely.STRtree(simplified))
+        return found
 
     def encode(self, z: int, boxes: Sequence[TileBox]) -> list[bytes]:
         """This layer's part of each tile at zoom ``z`` with bounds ``boxes`` (framed MVT layers; b"" if empty).
@@ -157,12 +170,15 @@ def prepare(spec: LayerSpec, geoms: np.ndarray, ids: Sequence[Any], columns: Map
     projected = g.project(np.asarray(geoms, dtype=object))
     names = spec.property_names
     value_table, values = _value_matrix([columns[n] for n in names], len(projected))
-    levels = _levels(spec, kind, projected, g, [columns[n] for n in names])
+    full = _full_level(projected)
+    levels = dict.fromkeys(range(spec.min_zoom, spec.max_zoom + 1), full) if kind == "point" else \
+        {spec.max_zoom: full}
+    groups = _coverage_groups(projected, [columns[n] for n in names]) if kind == "polygon" else None
     bounds = shapely.bounds(np.asarray(geoms, dtype=object))
     bbox = (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])), float(np.nanmax(bounds[:, 2])),
             float(np.nanmax(bounds[:, 3])))
     return LayerTiles(spec, g, kind, levels, _mvt_ids(ids), encode_keys(names), value_table, values,
-                      bbox)
+                      bbox, groups)
 
 
 def prepare_frame(spec: LayerSpec, frame: Any, g: Grid) -> LayerTiles:
@@ -198,20 +214,10 @@ def _kind(spec: LayerSpec) -> Kind:
     return "line" if spec.geometry_type.endswith("LineString") else "polygon"
 
 
-def _levels(spec: LayerSpec, kind: Kind, geoms: np.ndarray, g: Grid, columns: list[Sequence[Any]]) -> dict[int, Level]:
-    """Per zoom from min_zoom to max_zoom, the geometries simplified to one tile unit (none at max_zoom)."""
+def _full_level(geoms: np.ndarray) -> Level:
+    """The unsimplified geometries (drawn from max_zoom on, and at every zoom for points)."""
     shapely.prepare(geoms)
-    full = Level(geoms, shapely.STRtree(geoms))
-    if kind == "point":
-        return dict.fromkeys(range(spec.min_zoom, spec.max_zoom + 1), full)
-    groups = _coverage_groups(geoms, columns) if kind == "polygon" else None
-    levels = {spec.max_zoom: full}
-    for z in range(spec.min_zoom, spec.max_zoom):
-        tolerance = g.unit(z) * SIMPLIFY_UNITS
-        simplified = _simplify(geoms, tolerance, groups)
-        shapely.prepare(simplified)
-        levels[z] = Level(simplified, shapely.STRtree(simplified))
-    return levels
+    return Level(geoms, shapely.STRtree(geoms))
 
 
 def _simplify(geoms: np.ndarray, tolerance: float, groups: list[np.ndarray] | None) -> np.ndarray:
