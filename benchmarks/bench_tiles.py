@@ -33,10 +33,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+import pgcluster  # noqa: E402
 from load import drive  # noqa: E402
 from servers import HOST, bordergeo_argv, free_port, running  # noqa: E402
 
-import pgcluster  # noqa: E402
 from layers.pgload import load as load_postgis  # noqa: E402
 from layers.pgload import schema_for  # noqa: E402
 from layers.settings import DataSettings  # noqa: E402
