@@ -2,8 +2,9 @@
 
 The archive holds every zoom from 0 to the tileset's max_zoom (the deepest of the layers' max_zoom, where
 every layer has reached full detail; clients overzoom beyond it). Tiles are enumerated top-down: the
-children of a tile are visited only when some feature reaches it. Each zoom is encoded in batches split
-across worker processes (forked, so they share the prepared layers), gzipped, and written in tile-id order
+children of a tile are visited only when some feature reaches it. Each zoom is encoded in batches (one
+process: a whole build's tiles take seconds of CPU, and forking a threaded process can deadlock), gzipped,
+and written in tile-id order
 (a clustered archive). The result is read back and checked before the build is published.
 """
 
@@ -11,12 +12,9 @@ from __future__ import annotations
 
 import gzip
 import logging
-import multiprocessing
-import os
 import resource
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +34,9 @@ from layers.tiles import Tileset, prepare_frame, vector_layers
 log = logging.getLogger("bordergeo.tiles")
 #: no tile may exceed this (uncompressed MVT bytes): clients and CDNs choke on larger ones
 MAX_TILE_BYTES = 500 * 1024
-#: tiles per task handed to a worker (big enough to amortise the encoder's per-call cost)
+#: tiles encoded together (enough to amortise the encoder's per-call cost, few enough to bound memory)
 BATCH = 2048
 
-_shared: Tileset | None = None  # the tileset the forked workers encode
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class ArchiveReport:
     largest: dict[str, dict[int, int]]
     bytes: int
     seconds: float
-    #: CPU seconds of this process and its workers (wall time says little on a shared machine)
+    #: CPU seconds spent (wall time says little on a shared machine)
     cpu_seconds: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,27 +59,23 @@ class ArchiveReport:
                 "largest_tile_bytes": {lid: {str(z): n for z, n in zs.items()} for lid, zs in self.largest.items()}}
 
 
-def write_pmtiles(path: Path, tileset: Tileset, metadata: dict[str, Any], workers: int | None = None) -> ArchiveReport:
+def write_pmtiles(path: Path, tileset: Tileset, metadata: dict[str, Any]) -> ArchiveReport:
     """Write ``tileset`` (WebMercatorQuad) to ``path``, zooms 0..max_zoom; BuildError if a tile is too big."""
     t0, cpu0 = time.perf_counter(), _cpu()
     tiles: dict[int, bytes] = {}
     counts: dict[int, int] = {}
     largest: dict[str, dict[int, int]] = {}
     frontier: list[tuple[int, int]] = [(0, 0)]
-    for lt in tileset.layers:  # every level made once, before the workers fork
-        for z in range(lt.spec.min_zoom, lt.spec.max_zoom + 1):
-            lt.level(z)
-    with _pool(tileset, workers) as pool:
-        for z in range(tileset.max_zoom + 1):
-            encoded = _encode_zoom(pool, tileset, z, frontier)
-            counts[z] = 0
-            for (x, y), data in zip(frontier, encoded, strict=True):
-                if data:
-                    _measure(data, z, x, y, largest)
-                    tiles[zxy_to_tileid(z, x, y)] = gzip.compress(data, compresslevel=6, mtime=0)
-                    counts[z] += 1
-            reached = tileset.touching(z, frontier)
-            frontier = [(2 * x + i, 2 * y + j) for x, y in reached for i in (0, 1) for j in (0, 1)]
+    for z in range(tileset.max_zoom + 1):
+        encoded = _encode_zoom(tileset, z, frontier)
+        counts[z] = 0
+        for (x, y), data in zip(frontier, encoded, strict=True):
+            if data:
+                _measure(data, z, x, y, largest)
+                tiles[zxy_to_tileid(z, x, y)] = gzip.compress(data, compresslevel=6, mtime=0)
+                counts[z] += 1
+        reached = tileset.touching(z, frontier)
+        frontier = [(2 * x + i, 2 * y + j) for x, y in reached for i in (0, 1) for j in (0, 1)]
     tmp = path.with_name(path.name + ".partial")
     with tmp.open("wb") as f:
         writer = Writer(f)
@@ -102,39 +95,8 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _encode_zoom(pool: ProcessPoolExecutor | None, tileset: Tileset, z: int,
-                 xys: list[tuple[int, int]]) -> list[bytes]:
-    batches = [xys[i:i + BATCH] for i in range(0, len(xys), BATCH)]
-    if pool is None or len(batches) < 2:
-        return [data for batch in batches for data in tileset.tiles(z, batch)]
-    return [data for part in pool.map(_encode_batch, [(z, b) for b in batches]) for data in part]
-
-
-def _encode_batch(task: tuple[int, list[tuple[int, int]]]) -> list[bytes]:
-    assert _shared is not None
-    return _shared.tiles(*task)
-
-
-class _pool:
-    """Forked workers sharing ``tileset`` (none when one core is all there is)."""
-
-    def __init__(self, tileset: Tileset, workers: int | None) -> None:
-        self.workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-        self.tileset = tileset
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> ProcessPoolExecutor | None:
-        global _shared
-        if self.workers > 1:
-            _shared = self.tileset
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
-        return self.pool
-
-    def __exit__(self, *exc: object) -> None:
-        global _shared
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-        _shared = None
+def _encode_zoom(tileset: Tileset, z: int, xys: list[tuple[int, int]]) -> list[bytes]:
+    return [data for i in range(0, len(xys), BATCH) for data in tileset.tiles(z, xys[i:i + BATCH])]
 
 
 def _measure(data: bytes, z: int, x: int, y: int, largest: dict[str, dict[int, int]]) -> None:

@@ -46,6 +46,8 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
 
 SPEC = LayerSpec(
     id="land",
+    min_zoom=0,
+    max_zoom=10,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Land / Tierra",
     description=(
         "Land polygons of Natural Earth 1:10m cut to the map region (lon -122..-93, lat 21.5..44.5) and "

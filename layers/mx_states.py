@@ -48,6 +48,8 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
 
 SPEC = LayerSpec(
     id="mx-states",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Mexican border states / Estados fronterizos de México",
     description=(
         "The six Mexican border states, dissolved from INEGI's municipio polygons (Marco Geoestadístico) and "

@@ -60,6 +60,8 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
 
 SPEC = LayerSpec(
     id="railroads",
+    min_zoom=0,
+    max_zoom=10,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="Railroads / Ferrocarriles",
     description=(
         "Main railroad lines of Natural Earth 1:10m in the US and Mexico, cut to the map region and "

@@ -54,6 +54,8 @@ def build(ctx: BuildContext) -> gpd.GeoDataFrame:
 
 SPEC = LayerSpec(
     id="us-states",
+    min_zoom=0,
+    max_zoom=12,  # vector tiles reach full detail here (tests/layers/test_tiles.py)
     title="US states / Estados de EUA",
     description=(
         "The US states reaching into the map region (Census Bureau cartographic boundaries 2018, 1:500,000), "
