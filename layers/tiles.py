@@ -295,12 +295,18 @@ class Tileset:
         return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
 
     def touching(self, z: int, xys: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The tiles of ``xys`` that some feature of some layer reaches (at any zoom: min_zoom ignored)."""
+        """The tiles of ``xys`` that some feature of a data layer reaches (at any zoom: min_zoom ignored).
+
+        Basemap layers (land, states) cover the whole map region: following them would tile every square
+        kilometre of it at every zoom (3x the tiles). They are drawn in every tile that holds data.
+        """
         if not xys:
             return []
         areas = shapely.box(*np.array([self.grid.box(z, x, y).buffered() for x, y in xys]).T)
         hit = np.zeros(len(xys), dtype=bool)
         for lt in self.layers:
+            if "basemap" in lt.spec.roles:
+                continue
             full = lt.levels[lt.spec.max_zoom]
             hit[full.tree.query(areas, predicate="intersects")[0]] = True
         return [xy for xy, h in zip(xys, hit, strict=True) if h]
