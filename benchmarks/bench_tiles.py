@@ -84,16 +84,17 @@ def paths(server: str, schema: str, cid: str, tiles: list[tuple[int, int, int]])
 
 
 def verify(base: str, sample: list[str], layer: str) -> int:
-    """Every sampled tile answers 200 with an MVT holding ``layer``; returns the bytes of the sample."""
-    total = 0
+    """Sampled tiles answer 200 MVTs, most holding ``layer`` (points near an edge may fall in one server's
+    buffer and not the other's); returns the bytes of the sample."""
+    total, holding = 0, 0
     for path in sample:
         with urllib.request.urlopen(base + path, timeout=60) as r:
             body = r.read()
             assert r.status == 200, (path, r.status)
         layers = mapbox_vector_tile.decode(body)
-        assert any(name == layer or name.endswith(f".{layer}") or name == "default" for name in layers), \
-            (path, list(layers))
+        holding += any(name == layer or name.endswith(f".{layer}") or name == "default" for name in layers)
         total += len(body)
+    assert holding >= 0.8 * len(sample), f"{base}: only {holding} of {len(sample)} tiles hold {layer}"
     return total
 
 
