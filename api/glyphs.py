@@ -43,7 +43,9 @@ def parse_range(text: str) -> int | None:
 
 @lru_cache(maxsize=1)
 def _font() -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(font_roboto.font_files["Roboto"], SIZE * SCALE)
+    # one glyph at a time needs no text shaping; the basic engine also behaves the same with or without libraqm
+    # (raqm fails on format characters such as U+2028-U+202E)
+    return ImageFont.truetype(font_roboto.font_files["Roboto"], SIZE * SCALE, layout_engine=ImageFont.Layout.BASIC)
 
 
 @lru_cache(maxsize=1)

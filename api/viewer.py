@@ -109,6 +109,7 @@ def label_ranges(store: BuildStore, specs: Sequence[LayerSpec]) -> list[int]:
         path = store.layer_path(spec.id)
         if not fields or not path.is_file():
             continue
-        for column in pd.read_parquet(path, columns=fields).astype(str).to_numpy().ravel():
-            starts.update(ord(ch) >> 8 << 8 for ch in column)
+        for text in pd.read_parquet(path, columns=fields).to_numpy().ravel():
+            if isinstance(text, str):  # a null label (None or NaN) needs no glyphs
+                starts.update(ord(ch) >> 8 << 8 for ch in text)
     return sorted(starts)
