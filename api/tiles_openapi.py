@@ -19,13 +19,16 @@ def _query(name: str, description: str, schema: Schema, **extra: Any) -> Schema:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema, **extra}
 
 
+#: the largest row or column of any matrix we serve (WorldCRS84Quad has 2 ** (z + 1) columns at zoom z)
+_LAST_INDEX = 2 ** (MAX_ZOOM + 1) - 1
 _TMS = _path("tileMatrixSetId", "Tile matrix set.", {"type": "string", "enum": list(TILE_MATRIX_SETS)})
 _TILE = [
     _path("tileMatrix", f"Zoom level, 0 to {MAX_ZOOM} (deeper than a layer's full detail is overzoomed).",
           {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM}),
-    _path("tileRow", "Row (y) in the tile matrix (within its tileMatrixSetLimits).", {"type": "integer", "minimum": 0}),
+    _path("tileRow", "Row (y) in the tile matrix (within its tileMatrixSetLimits).",
+          {"type": "integer", "minimum": 0, "maximum": _LAST_INDEX}),
     _path("tileCol", "Column (x) in the tile matrix (within its tileMatrixSetLimits).",
-          {"type": "integer", "minimum": 0}),
+          {"type": "integer", "minimum": 0, "maximum": _LAST_INDEX}),
 ]
 
 
