@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from api import downloads, errors, features, processes, routes, styles, tiles, viewer
+from api import downloads, errors, fast, features, processes, routes, styles, tiles, viewer
 from api.builds import BuildWatcher
 from api.http import ResponseCache
 from api.memory import load_build, load_sources
@@ -32,7 +32,8 @@ class BorderGeoAPI(FastAPI):
         """Starlette's stack, wrapped by the response cache."""
         settings: ApiSettings = self.state.settings
         return ResponseCache(super().build_middleware_stack(), settings.origins, settings.cache_max_age,
-                             settings.cache_bytes, lambda: getattr(self.state, "sources", None))
+                             settings.cache_bytes, lambda: getattr(self.state, "sources", None),
+                             fast=fast.routes(self))
 
 
 def create_app(settings: ApiSettings | None = None, data: DataSettings | None = None,
@@ -75,6 +76,8 @@ def create_app(settings: ApiSettings | None = None, data: DataSettings | None = 
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
+        # no OpenTelemetry here; with it configured off, FastAPI skips probing for providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.data_settings = data_settings  # the analytics read the build directory even behind a database

@@ -136,6 +136,13 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _for(request, 500, "ServerError", "internal error; the server log has the details")
 
 
+async def response_for(request: Request, exc: Exception) -> Response:
+    """The response the installed handlers give ``exc`` (for routes served outside the framework, api.fast)."""
+    if isinstance(exc, BorderGeoError):
+        return await _domain_error(request, exc)
+    return await _unexpected(request, exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into an OGC exception response."""
     app.add_exception_handler(BorderGeoError, _domain_error)

@@ -142,10 +142,15 @@ class MemorySource:
         b = self.bounds
         for x0, y0, x1, y1 in sel.boxes:
             near = (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0) & ~mask
+            if sel.region is None:  # a geometry whose bounds lie inside the box intersects it: no exact test
+                inside = near & (b[:, 0] >= x0) & (b[:, 2] <= x1) & (b[:, 1] >= y0) & (b[:, 3] <= y1)
+                mask |= inside
+                near &= ~inside
             idx = np.flatnonzero(near)
             if len(idx):
                 area = sel.region if sel.region is not None else shapely.box(x0, y0, x1, y1)
-                hit = shapely.intersects(self.geoms[idx], area)
+                shapely.prepare(area)  # the one box tested against many geometries
+                hit = shapely.intersects(area, self.geoms[idx])
                 mask[idx[hit]] = True
         return mask
 
