@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -49,8 +50,31 @@ class Ctx:
         return f"{self.base}{path}" + (f"?{query}" if query else "")
 
     def self_url(self, **changes: str | None) -> str:
-        """This request's URL, with ``changes`` applied to its query."""
-        return self.url(self.path, self.params, **changes)
+        """This request's URL, with ``changes`` applied to its query (as :meth:`url` writes it).
+
+        A page links to itself several times (self, alternates, next, prev): each parameter is encoded once
+        per request and only the changed ones again.
+        """
+        pieces = dict(self._encoded)
+        for name, value in changes.items():
+            name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
+            if value is None:
+                pieces.pop(name, None)
+            else:
+                pieces[name] = _encode(name, [value])
+        if self.lang_query and "lang" not in changes:
+            pieces["lang"] = _encode("lang", [self.lang_query])
+        query = "&".join(pieces[name] for name in sorted(pieces))
+        return f"{self.base}{self.path}" + (f"?{query}" if query else "")
+
+    @cached_property
+    def _encoded(self) -> dict[str, str]:
+        """Each query parameter of this request, URL-encoded as :meth:`url` writes it."""
+        return {name: _encode(name, values) for name, values in self.params.items()}
+
+
+def _encode(name: str, values: list[str]) -> str:
+    return urlencode([(name, values)], doseq=True, quote_via=quote, safe=",:/")
 
 
 async def ctx(request: Request) -> Ctx:
