@@ -52,6 +52,8 @@ class MemorySource:
     props_json: list[bytes]
     geom_json: list[bytes]
     _geom_cache: dict[str, list[bytes | None]] = field(default_factory=dict, repr=False)
+    #: whole GeoJSON Feature objects in the default output, written on first use (pages join them as they are)
+    _default_json: list[bytes | None] = field(default_factory=list, repr=False)
     _frames: dict[Output, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -193,6 +195,20 @@ class MemorySource:
 
     def features_json(self, positions: list[int], out: Output) -> list[bytes]:
         """GeoJSON Feature objects at ``positions`` written as ``out`` says."""
+        if out.default:
+            return self._default_features(positions)
+        return self._features_json(positions, out)
+
+    def _default_features(self, positions: list[int]) -> list[bytes]:
+        kept = self._default_json
+        if not kept:
+            kept.extend([None] * len(self.ids))
+        missing = [i for i in positions if kept[i] is None]
+        for i, text in zip(missing, self._features_json(missing, Output()), strict=True):
+            kept[i] = text
+        return [kept[i] or b"" for i in positions]
+
+    def _features_json(self, positions: list[int], out: Output) -> list[bytes]:
         geoms = self.geometry_json(positions, out.crs) if out.geometry else [b"null"] * len(positions)
         if out.properties is None:
             props = [self.props_json[i] for i in positions]
