@@ -52,6 +52,32 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: floa
     raise RuntimeError(f"{url}: no answer after {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of process group ``pgid`` (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pgid: int, seconds: float = 120.0, busy: float = 0.05) -> None:
+    """Wait until a started server is idle (below ``busy`` of a core over a second): a server still warming
+    up in the background (loading, precomputing) would otherwise be measured while it works for itself."""
+    deadline = time.monotonic() + seconds
+    before = group_cpu_seconds(pgid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = group_cpu_seconds(pgid)
+        if now - before < busy:
+            return
+        before = now
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the process group we started (server and its workers), SIGKILL it if it lingers."""
     if proc.poll() is not None:
@@ -77,6 +103,7 @@ def running(
     url = f"http://{HOST}:{port}"
     try:
         wait_ready(url + "/", proc, log, ready_seconds)
+        wait_idle(proc.pid)
         yield Server(name, url, proc.pid)
     finally:
         stop(proc)
