@@ -52,6 +52,17 @@ class Level:
     geoms: np.ndarray
     tree: shapely.STRtree
 
+    def hits(self, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (index into ``areas``, row) of the geometries intersecting each of ``areas`` (boxes).
+
+        The tree narrows by bounding box; the exact test then runs with the prepared geometry first. (The
+        tree's own ``predicate=`` prepares the box instead and walks every vertex of a big polygon: that was
+        80 % of the build's tiling time.)
+        """
+        tile_of, rows = self.tree.query(areas)
+        hit = shapely.intersects(self.geoms[rows], areas[tile_of])
+        return tile_of[hit], rows[hit]
+
 
 @dataclass(frozen=True)
 class LayerTiles:
@@ -104,7 +115,7 @@ class LayerTiles:
         if level is None or not boxes:
             return out
         areas = shapely.box(*np.array([b.buffered() for b in boxes]).T)
-        tile_of, rows = level.tree.query(areas, predicate="intersects")
+        tile_of, rows = level.hits(areas)
         if len(rows) == 0:
             return out
         order = np.lexsort((rows, tile_of))
@@ -307,8 +318,7 @@ class Tileset:
         for lt in self.layers:
             if "basemap" in lt.spec.roles:
                 continue
-            full = lt.levels[lt.spec.max_zoom]
-            hit[full.tree.query(areas, predicate="intersects")[0]] = True
+            hit[lt.levels[lt.spec.max_zoom].hits(areas)[0]] = True
         return [xy for xy, h in zip(xys, hit, strict=True) if h]
 
     def select(self, layer_ids: Iterable[str]) -> Tileset:
