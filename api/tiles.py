@@ -8,17 +8,20 @@ it is a 204; one outside them (or at a zoom the tileset does not serve) a 404; a
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import orjson
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
-from api.dependencies import Ctx, CtxDep, link, respond
+from api.dependencies import Ctx, CtxDep, ctx, link, respond
 from api.params import JSON, Format, check_params, negotiate, parse_int, single
 from api.source import Output, Selection
 from geo.errors import InvalidParameterError
-from layers.tilegrid import MAX_ZOOM, TILE_MATRIX_SETS, TileNotFoundError, check_tile, grid
+from layers.spec import LayerSpec
+from layers.tilegrid import MAX_ZOOM, TILE_MATRIX_SETS, Grid, TileNotFoundError, check_tile, grid
 from layers.tiles import LayerTiles, Tileset, prepare_frame, vector_layers
 
 router = APIRouter()
@@ -37,7 +40,9 @@ _GEOMETRY_DIMENSION = {"point": 0, "line": 1, "polygon": 2}
 async def tileset(c: Ctx, tms_id: str) -> Tileset:
     """Every served layer prepared for ``tms_id``, read through the feature sources once per build.
 
-    Kept in the build's memo, so a new build gets new tiles; the first request of a build waits for it.
+    Kept in the build's memo, so a new build gets new tiles; the first request of a build waits for the
+    layers to be prepared (in a thread: the event loop keeps serving), then a second thread makes every
+    zoom's simplified geometries, so that no later tile request pays for them.
     """
     g = grid(tms_id)
     memo = c.sources.memo
@@ -49,9 +54,14 @@ async def tileset(c: Ctx, tms_id: str) -> Tileset:
         found = memo.get(key)
         if found is None:
             frames = [(src.spec, await src.frame(Selection(), Output())) for src in c.sources.values()]
-            found = Tileset(g, tuple(prepare_frame(spec, frame, g) for spec, frame in frames))
-            memo[key] = found
+            made = await asyncio.to_thread(_prepare, g, frames)
+            memo[key] = found = made
+            threading.Thread(target=made.warm, name=f"tiles-warm-{g.id}", daemon=True).start()
     return found
+
+
+def _prepare(g: Grid, frames: list[tuple[LayerSpec, Any]]) -> Tileset:
+    return Tileset(g, tuple(prepare_frame(spec, frame, g) for spec, frame in frames))
 
 
 def landing_links(c: Ctx) -> list[dict[str, Any]]:
@@ -260,16 +270,23 @@ def tilejson(ts: Tileset, url: str, query: str = "", name: str | None = None) ->
     }
 
 
-@router.get("/tiles/{tms_id}/{z}/{y}/{x}")
-async def dataset_tile(tms_id: str, z: str, y: str, x: str, c: CtxDep) -> Response:
+async def dataset_tile(request: Request) -> Response:
     """One MVT tile of all layers (``collections=`` selects some); 204 when it holds nothing."""
-    return await _tile(c, tms_id, z, y, x, None)
+    p = request.path_params
+    return await _tile(ctx(request), p["tms_id"], p["z"], p["y"], p["x"], None)
 
 
-@router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}")
-async def collection_tile(collection_id: str, tms_id: str, z: str, y: str, x: str, c: CtxDep) -> Response:
+async def collection_tile(request: Request) -> Response:
     """One MVT tile of one collection; 204 when it holds nothing."""
-    return await _tile(c, tms_id, z, y, x, collection_id)
+    p = request.path_params
+    return await _tile(ctx(request), p["tms_id"], p["z"], p["y"], p["x"], p["collection_id"])
+
+
+# Tiles are the most frequent request a map makes: plain Starlette routes (no dependency solving, and the
+# synchronous ``ctx`` dependency would run in the thread pool: a thread hop per tile). The OpenAPI document
+# describes them (api.tiles_openapi), as it does every route.
+router.add_route("/tiles/{tms_id}/{z}/{y}/{x}", dataset_tile, methods=["GET"])
+router.add_route("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}", collection_tile, methods=["GET"])
 
 
 async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None) -> Response:
@@ -286,7 +303,10 @@ async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str 
     if not (col0 <= col <= col1 and row0 <= row <= row1):
         raise TileNotFoundError(f"tile {zoom}/{row}/{col} is outside the tileMatrixSetLimits of this tileset "
                                 f"(rows {row0}-{row1}, columns {col0}-{col1})")
-    data = ts.tile(zoom, col, row)
+    if ts.ready(zoom):
+        data = ts.tile(zoom, col, row)
+    else:  # the warm-up thread has not made this zoom yet: wait for it off the event loop
+        data = await asyncio.to_thread(ts.tile, zoom, col, row)
     if not data:
         return Response(status_code=204, headers={"Cache-Control": "public, max-age=3600"})
     return respond(data, MVT_MEDIA, c)

@@ -40,9 +40,13 @@ class Grid:
         return str(self.tms.id)
 
     def box(self, z: int, x: int, y: int) -> TileBox:
-        """The bounds of tile (z, x, y) in the grid's CRS."""
-        b = self.tms.xy_bounds(morecantile.Tile(x, y, z))
-        return TileBox(b.left, b.bottom, b.right, b.top)
+        """The bounds of tile (z, x, y) in the grid's CRS (morecantile's ``xy_bounds``, same arithmetic)."""
+        m = _matrix(self.id, z)
+        if m.top_left:
+            return TileBox(m.x0 + x * m.cell * m.width, m.y0 - (y + 1) * m.cell * m.height,
+                           m.x0 + (x + 1) * m.cell * m.width, m.y0 - y * m.cell * m.height)
+        return TileBox(m.x0 + x * m.cell * m.width, m.y0 + y * m.cell * m.height,
+                       m.x0 + (x + 1) * m.cell * m.width, m.y0 + (y + 1) * m.cell * m.height)
 
     def unit(self, z: int) -> float:
         """One tile unit (1/4096 of a tile's width) at zoom ``z``, in the grid CRS's units."""
@@ -51,8 +55,8 @@ class Grid:
 
     def size(self, z: int) -> tuple[int, int]:
         """Columns and rows of the tile matrix at zoom ``z``."""
-        m = self.tms.matrix(z)
-        return int(m.matrixWidth), int(m.matrixHeight)
+        m = _matrix(self.id, z)
+        return m.columns, m.rows
 
     def project(self, geoms: np.ndarray) -> np.ndarray:
         """``geoms`` (longitude, latitude) in the grid's CRS."""
@@ -60,9 +64,40 @@ class Grid:
 
     def tile_range(self, bbox: Sequence[float], z: int) -> tuple[int, int, int, int]:
         """Columns and rows (min col, min row, max col, max row) of the tiles at ``z`` covering ``bbox``."""
-        ul = self.tms.tile(bbox[0], bbox[3], z)
-        lr = self.tms.tile(bbox[2], bbox[1], z)
-        return ul.x, ul.y, lr.x, lr.y
+        return _tile_range(self.id, tuple(bbox), z)
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """What locating a tile needs of one tile matrix (read once: morecantile's lookups hash the CRS each time)."""
+
+    x0: float
+    y0: float
+    cell: float
+    width: int
+    height: int
+    columns: int
+    rows: int
+    top_left: bool
+
+
+@lru_cache(maxsize=64)
+def _matrix(tms_id: str, z: int) -> _Matrix:
+    tms = grid(tms_id).tms
+    m = tms.matrix(z)
+    if m.variableMatrixWidths is not None:  # neither grid served has them; xy_bounds would coalesce columns
+        raise ValueError(f"{tms.id} has variable matrix widths at zoom {z}")
+    x0, y0 = tms._matrix_origin(m)
+    return _Matrix(x0, y0, m.cellSize, m.tileWidth, m.tileHeight, int(m.matrixWidth), int(m.matrixHeight),
+                   m.cornerOfOrigin == "topLeft")
+
+
+@lru_cache(maxsize=1024)
+def _tile_range(tms_id: str, bbox: tuple[float, ...], z: int) -> tuple[int, int, int, int]:
+    tms = grid(tms_id).tms
+    ul = tms.tile(bbox[0], bbox[3], z)
+    lr = tms.tile(bbox[2], bbox[1], z)
+    return ul.x, ul.y, lr.x, lr.y
 
 
 @lru_cache(maxsize=len(TILE_MATRIX_SETS))
