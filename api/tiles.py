@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.dependencies import Ctx, CtxDep, ctx, link, respond
+from api.dependencies import Ctx, CtxDep, context_of, link, respond
 from api.params import JSON, Format, check_params, negotiate, parse_int, single
 from api.source import Output, Selection
 from geo.errors import InvalidParameterError
@@ -273,18 +273,18 @@ def tilejson(ts: Tileset, url: str, query: str = "", name: str | None = None) ->
 async def dataset_tile(request: Request) -> Response:
     """One MVT tile of all layers (``collections=`` selects some); 204 when it holds nothing."""
     p = request.path_params
-    return await _tile(ctx(request), p["tms_id"], p["z"], p["y"], p["x"], None)
+    return await _tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], None)
 
 
 async def collection_tile(request: Request) -> Response:
     """One MVT tile of one collection; 204 when it holds nothing."""
     p = request.path_params
-    return await _tile(ctx(request), p["tms_id"], p["z"], p["y"], p["x"], p["collection_id"])
+    return await _tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], p["collection_id"])
 
 
-# Tiles are the most frequent request a map makes: plain Starlette routes (no dependency solving, and the
-# synchronous ``ctx`` dependency would run in the thread pool: a thread hop per tile). The OpenAPI document
-# describes them (api.tiles_openapi), as it does every route.
+# Tiles are the most frequent request a map makes: plain Starlette routes, without FastAPI's dependency
+# solving and parameter validation (the route parses its own). The OpenAPI document describes them
+# (api.tiles_openapi), as it does every route.
 router.add_route("/tiles/{tms_id}/{z}/{y}/{x}", dataset_tile, methods=["GET"])
 router.add_route("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}", collection_tile, methods=["GET"])
 
