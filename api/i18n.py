@@ -36,6 +36,8 @@ ES: dict[str, str] = {
     "Conformance classes": "Clases de conformidad",
     "Styles (MapLibre style documents)": "Estilos (documentos de estilo MapLibre)",
     "Map viewer (MapLibre, vector tiles)": "Visor de mapas (MapLibre, teselas vectoriales)",
+    "styles": "estilos", "maps": "mapas", "Layers": "Capas",
+    "Map of the US–Mexico border": "Mapa de la frontera México–Estados Unidos",
     "next page": "página siguiente", "previous page": "página anterior", "this page": "esta página",
 }
 #: English page titles built around a name -> Spanish, ``{}`` the name

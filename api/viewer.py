@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from api import glyphs, html
 from api.dependencies import CtxDep, respond
-from api.params import HTML, check_params, negotiate, single
-from geo.errors import InvalidParameterError
+from api.i18n import Lang, tr
+from api.params import HTML, check_params, negotiate
 from layers import mapstyle
 from layers.classes import build_scales
 from layers.registry import default_registry
@@ -34,7 +34,6 @@ MAPLIBRE = Path(next(iter(find_spec("maplibre").submodule_search_locations or ()
 MAPLIBRE_FILES = ("maplibre-gl.js", "maplibre-gl.css")
 ASSETS = Path(__file__).parent / "static" / "viewer"
 ASSET_FILES = ("viewer.js", "viewer.css", "pmtiles.js")
-LANGS = ("en", "es")
 #: the map's first view when no layer has role "context": the border, Pacific to Gulf
 BORDER_BOUNDS = (-117.3, 25.8, -97.1, 32.8)
 
@@ -48,26 +47,25 @@ def bounds(boxes: Mapping[str, Sequence[float]], specs: Sequence[LayerSpec]) -> 
     return [min(b[0] for b in found), min(b[1] for b in found), max(b[2] for b in found), max(b[3] for b in found)]
 
 
-def page(style_url: str, maplibre_url: str, assets_url: str, view: Sequence[float], lang: str = "en",
+def page(style_url: str, maplibre_url: str, assets_url: str, view: Sequence[float], lang: Lang = "en",
          pmtiles: bool = False, links: Iterable[tuple[str, str]] = ()) -> bytes:
     """The viewer page drawing ``style_url`` (MapLibre from ``maplibre_url``, our scripts from ``assets_url``)."""
     config = {"style": style_url, "pmtiles": pmtiles, "bounds": [list(view[:2]), list(view[2:4])], "lang": lang}
-    return html.render("viewer.html", config=config, maplibre=maplibre_url, assets=assets_url, links=list(links))
+    return html.render("viewer.html", config=config, maplibre=maplibre_url, assets=assets_url, links=list(links),
+                       lang=lang)
 
 
 @router.get("/viewer")
 async def viewer(c: CtxDep) -> Response:
     """A MapLibre map of every layer from our vector tiles, drawn with our ``default`` style."""
-    check_params(c.params, ["f", "lang"])
+    check_params(c.params, ["f"])  # ``lang`` (?lang= or Accept-Language) is read by the context: c.lang
     negotiate(c.params, c.accept, [HTML])
-    lang = single(c.params, "lang") or "en"
-    if lang not in LANGS:
-        raise InvalidParameterError(f"lang: '{lang[:20]}' is not available; choose one of {', '.join(LANGS)}")
     specs = [source.spec for source in c.sources.values()]
     boxes = {cid: source.extent.bbox for cid, source in c.sources.items()}
-    links = [(f"{c.base}/?f=html", "API"), (f"{c.base}/styles", "styles"), (f"{c.base}/maps/", "maps")]
+    links = [(c.url("/", f="html"), "API"), (c.url("/styles"), tr("styles", c.lang)),
+             (f"{c.base}/maps/" + ("index.es.html" if c.lang == "es" else ""), tr("maps", c.lang))]
     body = page(f"{c.base}/styles/default?f=mapbox", f"{c.base}/static/maplibre", f"{c.base}/static/viewer",
-                bounds(boxes, specs), lang, links=links)
+                bounds(boxes, specs), c.lang, links=links)
     return respond(body, "text/html", c)
 
 

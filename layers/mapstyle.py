@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layers.classes import MIN_RADIUS, NO_DATA, OTHER, Scales, max_radius
+from layers.i18n import prop_label, unit_label
 from layers.spec import LayerSpec
 
 Json = dict[str, Any]
@@ -56,7 +57,8 @@ def style_document(
     for spec in drawn:
         layers += _layers(spec, scales.get(spec.id, Scales()))
     if glyphs:
-        layers += [label for spec in reversed(drawn) if (label := _label_layer(spec)) is not None]
+        # MapLibre places the top-most symbol layer first: the biggest data points win, the basemap's names yield
+        layers += [label for spec in sorted(drawn, key=_label_rank) if (label := _label_layer(spec)) is not None]
     doc: Json = {
         "version": 8,
         "name": "bordergeo" if style_id == DEFAULT else f"bordergeo: {data[0].title}",
@@ -75,6 +77,12 @@ def _draw_rank(spec: LayerSpec) -> tuple[int, float]:
     """Polygons under lines under points; bigger point symbols under smaller ones."""
     rank = _ORDER[kind_of(spec)]
     return rank, -max_radius(spec) if rank == _ORDER["circle"] else 0.0
+
+
+def _label_rank(spec: LayerSpec) -> tuple[bool, int, float]:
+    """Label layers bottom to top: basemap under data; areas, lines, then points, the biggest symbols on top."""
+    rank = _ORDER[kind_of(spec)]
+    return "basemap" not in spec.roles, rank, max_radius(spec) if rank == _ORDER["circle"] else 0.0
 
 
 def kind_of(spec: LayerSpec) -> str:
@@ -210,7 +218,7 @@ def _label_layer(spec: LayerSpec) -> Json | None:
 
 
 def _layer_meta(spec: LayerSpec) -> Json:
-    """What a viewer shows of a layer: title, attribution, popup rows, label fields (English / Spanish)."""
+    """What a viewer shows of a layer: title, attribution, popup rows and label fields, in English and Spanish."""
     return {
         "title": spec.title,
         "attribution": spec.attribution,
@@ -219,6 +227,7 @@ def _layer_meta(spec: LayerSpec) -> Json:
         "title_field": spec.title_field,
         "label": spec.style.label,
         "label_es": spec.style.name_es_field,
-        "properties": [{"name": p.name, "label": p.name.replace("_", " "), "unit": p.unit, "type": p.type}
-                       for p in spec.properties],
+        "properties": [{"name": p.name, "type": p.type, "label": prop_label(p.name, "en"),
+                        "label_es": prop_label(p.name, "es"), "unit": p.unit and unit_label(p.unit, "en"),
+                        "unit_es": p.unit and unit_label(p.unit, "es")} for p in spec.properties],
     }

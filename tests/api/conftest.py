@@ -94,6 +94,17 @@ def server(data_settings: DataSettings, backend: str | None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def memory_server(data_settings: DataSettings) -> Iterator[str]:
+    """One real uvicorn server on the in-memory build for the browser and QGIS tests (they share its warm tiles)."""
+    port = free_port()
+    proc = start_server(data_settings.data_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(proc, f"{base}/conformance")
+    yield base
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
 def api_url(server: str) -> str:
     """The real server's base URL (the name the client tests use)."""
     return server

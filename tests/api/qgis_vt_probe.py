@@ -7,8 +7,8 @@ Run by the SYSTEM python3 (python3-qgis does not import in a venv) with QT_QPA_P
 PLAN.json: ``{"url": "http://127.0.0.1:PORT", "style": STYLE_JSON_PATH, "extent": [minx, miny, maxx, maxy]
 (EPSG:3857), "zmax": 14, "png": OUT_PATH, "size": [w, h]}``. The layer is a ``QgsVectorTileLayer`` of
 ``/tiles/WebMercatorQuad/{z}/{y}/{x}`` (WebMercatorQuad tileRow = XYZ y); the style is converted by
-``QgsMapBoxGlStyleConverter``. Prints ``{"qgis", "valid", "converter", "warnings", "styles", "labels",
-"tile_requests", "png"}``.
+``QgsMapBoxGlStyleConverter``. Prints ``{"qgis", "valid", "fonts" (the style's text fonts: found on this
+system?), "converter", "warnings", "styles", "labels", "tile_requests", "png"}``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsCoordinateReferenceSystem,
+    QgsFontUtils,
     QgsMapBoxGlStyleConverter,
     QgsMapRendererParallelJob,
     QgsMapSettings,
@@ -30,7 +31,7 @@ from qgis.core import (
     QgsVectorTileLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QSize
-from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtGui import QColor, QFontDatabase
 
 REQUESTS: list[str] = []
 
@@ -38,6 +39,15 @@ REQUESTS: list[str] = []
 def record(params: Any) -> None:
     """Remember every URL QGIS asks for (the test checks tiles really came from our server)."""
     REQUESTS.append(params.request().url().toString())
+
+
+def font_on_system(name: str) -> bool:
+    """Whether QGIS finds a MapLibre font name ("Roboto Regular") here, splitting it as its converter does."""
+    words = name.split(" ")
+    for i in range(1, len(words)):
+        if QgsFontUtils.fontFamilyHasStyle(" ".join(words[:i]), " ".join(words[i:])):
+            return True
+    return name in QFontDatabase().families()
 
 
 def render(layer: Any, extent: list[float], size: list[int], path: str) -> None:
@@ -64,8 +74,11 @@ def main(argv: list[str]) -> int:
     layer = QgsVectorTileLayer(f"type=xyz&url={url}&zmin=0&zmax={plan['zmax']}", "bordergeo")
     out: dict[str, Any] = {"qgis": Qgis.QGIS_VERSION, "valid": layer.isValid()}
     if out["valid"]:
+        style = json.loads(Path(plan["style"]).read_text())
+        fonts = {f for lyr in style["layers"] for f in lyr.get("layout", {}).get("text-font", [])}
+        out["fonts"] = {f: font_on_system(f) for f in sorted(fonts)}
         converter = QgsMapBoxGlStyleConverter()
-        status = converter.convert(Path(plan["style"]).read_text())
+        status = converter.convert(json.dumps(style))
         out["converter"] = int(status)
         out["warnings"] = list(converter.warnings())
         renderer = converter.renderer()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from PIL import Image
 from pyproj import Transformer
 
 from layers.registry import default_registry
-from tests.api.conftest import free_port, start_server, stop_server, wait_ready
 
 QGIS_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).with_name("qgis_vt_probe.py")
@@ -37,14 +35,9 @@ def colour_pixels(rgb: np.ndarray, hex_colour: str, tolerance: int = 40) -> int:
 
 
 @pytest.fixture(scope="module")
-def server(data_settings: Any) -> Iterator[str]:
-    """A real uvicorn server on the in-memory backend (these runs are too slow to repeat per backend)."""
-    port = free_port()
-    proc = start_server(data_settings.data_dir, port)
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(proc, f"{base}/conformance")
-    yield base
-    stop_server(proc)
+def server(memory_server: str) -> str:
+    """The session's real uvicorn server on the in-memory backend (too slow to repeat per backend)."""
+    return memory_server
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +69,32 @@ def qgis_render(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 def test_qgis_converts_every_style_layer(qgis_render: dict[str, Any]) -> None:
     assert qgis_render["qgis"].startswith("3."), qgis_render["qgis"]
     assert qgis_render["valid"] and qgis_render["converter"] == 0  # QgsMapBoxGlStyleConverter.Success
-    drawn = [lyr for lyr in qgis_render["style"]["layers"] if lyr["type"] in ("fill", "line", "circle")]
+    layers = qgis_render["style"]["layers"]
+    drawn = [lyr for lyr in layers if lyr["type"] in ("fill", "line", "circle")]
+    labels = [lyr for lyr in layers if lyr["type"] == "symbol"]
     converted = {s["label"] for s in qgis_render["styles"]}
     assert {lyr["id"] for lyr in drawn} <= converted
-    layers = {s["layer"] for s in qgis_render["styles"]} - {"background"}
-    assert layers == {lyr["source-layer"] for lyr in drawn}
-    # QGIS 3.22 cannot convert data-driven circle sizes; nothing else may be skipped
-    skipped = {w.split(":")[0].split("#")[0] for w in qgis_render["warnings"]}
-    assert skipped <= {s.id for s in default_registry().values() if s.style.size_by}
+    assert {s["layer"] for s in qgis_render["styles"]} - {"background"} == {lyr["source-layer"] for lyr in drawn}
+    assert labels and qgis_render["labels"] == len(labels)  # every label layer became a QGIS labeling style
+
+
+def test_qgis_skips_only_its_known_limitations(qgis_render: dict[str, Any]) -> None:
+    """QGIS 3.22's converter warns about exactly two things in our style, both known and documented (README):
+
+    - a circle radius computed from a feature property (proportional symbols: ports, cities) is an
+      expression it does not convert ("Skipping unsupported expression"): it draws those circles at one size;
+    - a label font missing on the machine ("Referenced font ... is not available on system"): QGIS draws the
+      label in its default font. Our glyphs are Roboto (font-roboto on PyPI), which a QGIS machine may lack.
+    """
+    layers = qgis_render["style"]["layers"]
+    sized = [lyr["id"] for lyr in layers if lyr["type"] == "circle" and isinstance(lyr["paint"]["circle-radius"], list)]
+    assert sized  # ports and cities are sized by a property
+    expected = {f"{lid}: Skipping unsupported expression" for lid in sized}
+    for lyr in layers:
+        for font in lyr.get("layout", {}).get("text-font", []):
+            if not qgis_render["fonts"][font]:
+                expected.add(f"{lyr['id']}: Referenced font {font} is not available on system")
+    assert sorted(qgis_render["warnings"]) == sorted(expected)
 
 
 def test_qgis_renders_our_colours(qgis_render: dict[str, Any]) -> None:

@@ -9,7 +9,9 @@
     en: { layers: "Layers", basemap: "Background", none: "no value", error: "The map could not be loaded: " },
     es: { layers: "Capas", basemap: "Fondo", none: "sin valor", error: "No se pudo cargar el mapa: " },
   };
-  const state = { lang: config.lang === "es" ? "es" : "en", map: null, style: null };
+  // ?lang= of the address wins: the static bundle's page is one file for both languages
+  const asked = new URLSearchParams(location.search).get("lang") || config.lang;
+  const state = { lang: asked === "es" ? "es" : "en", map: null, style: null };
   window.bordergeo = state;
 
   /** An absolute URL for ``url``, keeping MapLibre's {z}/{fontstack} placeholders unescaped. */
@@ -45,7 +47,8 @@
     if (value === null || value === undefined || value === "") return null;
     let text = typeof value === "number" ? value.toLocaleString(state.lang === "es" ? "es-MX" : "en-US",
       { maximumFractionDigits: 2 }) : String(value);
-    if (prop.unit) text += " " + prop.unit;
+    const unit = state.lang === "es" ? prop.unit_es : prop.unit;
+    if (unit) text += " " + unit;
     return text;
   }
 
@@ -99,6 +102,16 @@
     return typeof colour === "string" ? colour : "#888";
   }
 
+  /** Keep the language in the address (a shared link opens in it) and in the page's own links. */
+  function rememberLanguage(lang) {
+    const url = new URL(location.href);
+    url.searchParams.set("lang", lang);
+    history.replaceState(null, "", url);
+    for (const link of document.querySelectorAll("#bg-layers nav a[href*='lang=']")) {
+      link.href = link.href.replace(/([?&]lang=)[a-z]+/, `$1${lang}`);
+    }
+  }
+
   function setLanguage(lang) {
     state.lang = lang;
     document.documentElement.lang = lang;
@@ -120,9 +133,12 @@
     const id = feature.layer.metadata["bordergeo:layer"];
     const meta = collections()[id];
     const props = feature.properties;
-    const name = meta.title_field && props[meta.title_field] !== undefined ? props[meta.title_field] : id;
+    // the Spanish name where the layer has one (Río Bravo), else the name every reader sees
+    const field = [state.lang === "es" ? meta.label_es : null, meta.title_field]
+      .find((f) => f && props[f] !== undefined && props[f] !== null && props[f] !== "");
+    const name = field ? props[field] : title(meta);
     const rows = meta.properties.map((p) => [p, formatValue(props[p.name], p)]).filter(([, v]) => v !== null)
-      .map(([p, v]) => `<tr><th>${escapeHtml(p.label)}</th><td>${escapeHtml(v)}</td></tr>`).join("");
+      .map(([p, v]) => `<tr><th>${escapeHtml(state.lang === "es" ? p.label_es : p.label)}</th><td>${escapeHtml(v)}</td></tr>`).join("");
     return `<div class="bg-popup"><strong>${escapeHtml(name)}</strong><br><small>${escapeHtml(title(meta))}</small>` +
       `<table>${rows}</table></div>`;
   }
@@ -181,7 +197,11 @@
   }
 
   for (const button of document.querySelectorAll("#bg-lang button")) {
-    button.addEventListener("click", () => state.map && setLanguage(button.dataset.lang));
+    button.addEventListener("click", () => {
+      if (!state.map) return;
+      setLanguage(button.dataset.lang);
+      rememberLanguage(button.dataset.lang);
+    });
   }
   if (window.innerWidth < 640) document.getElementById("bg-layers").removeAttribute("open");
   if (config.pmtiles) window.bordergeoPMTiles.register(maplibregl);
