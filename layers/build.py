@@ -7,14 +7,15 @@ Layout of the data directory (the layout inside one build is owned by :mod:`laye
     current -> builds/<id>   the build being served, switched by an atomic symlink rename
 
 A layer is rebuilt only when its inputs key changes (source sha256s, the code of its module and of ``geo``,
-and the keys of its dependencies); otherwise its GeoParquet is hard-linked from the current build. A build
-that fails or is killed leaves ``current`` untouched; its staging directory is removed on the next build.
+and the keys of its dependencies); otherwise its GeoParquet is hard-linked from the current build. What is
+made from the layers (GeoPackage, tiles, maps, sheets) is keyed by the layers' data (see ``layers.artifacts``)
+and re-used when that and its code are unchanged. A build that fails or is killed leaves ``current``
+untouched; its staging directory is removed on the next build.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
 import logging
 import os
@@ -23,7 +24,6 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ import geo
 from geo.errors import BorderGeoError, BuildError, DataDirError
 from geo.io import replace_symlink, write_json
 from layers import archive, sources
+from layers import artifacts as artifacts_module
 from layers.context import BuildContext
 from layers.registry import Registry, default_registry
 from layers.settings import DataSettings
@@ -92,12 +93,12 @@ def build(
     order = registry.with_dependencies(wanted + stale)
     to_build = [lid for lid in order if previous.get(lid, {}).get("input_key") != keys[lid]]
     carried = [lid for lid in registry if lid in previous and lid not in to_build]
-    artifact_keys = _artifact_keys(keys, [lid for lid in registry if lid in carried or lid in to_build])
     done = current.get(ARTIFACTS, {})
-    stale_artifacts = [a for a, key in artifact_keys.items() if done.get(a, {}).get("input_key") != key]
-    if not to_build and not stale_artifacts:
-        log.info("build: all %d layers up to date (%s)", len(carried), settings.current.resolve().name)
-        return BuildResult(settings.current.resolve(), (), tuple(carried), time.perf_counter() - started)
+    if not to_build:
+        artifact_keys = _artifact_keys(registry, settings.current, carried)
+        if all(done.get(a, {}).get("input_key") == key for a, key in artifact_keys.items()):
+            log.info("build: all %d layers up to date (%s)", len(carried), settings.current.resolve().name)
+            return BuildResult(settings.current.resolve(), (), tuple(carried), time.perf_counter() - started)
 
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     staging = settings.builds_dir / f".staging-{os.getpid()}"
@@ -106,6 +107,8 @@ def build(
     try:
         out = BuildStore(staging)
         entries = _build_into(out, settings, registry, to_build, carried, previous, keys)
+        artifact_keys = _artifact_keys(registry, staging, [lid for lid in registry if lid in entries])
+        stale_artifacts = [a for a, key in artifact_keys.items() if done.get(a, {}).get("input_key") != key]
         if GPKG in stale_artifacts:
             _write_gpkg(out, [registry[lid] for lid in registry if lid in entries])
         else:  # same layers, same writer: the current GeoPackage is this build's
@@ -115,7 +118,8 @@ def build(
         artifacts[PMTILES].update(_write_tiles(out, settings, [registry[lid] for lid in ordered], build_id,
                                                PMTILES in stale_artifacts, done.get(PMTILES, {})))
         write_json(out.manifest_path, {"build_id": build_id, "layers": ordered, ARTIFACTS: artifacts})
-        _render_artifacts(staging)
+        published = BuildStore.current(settings)
+        artifacts_module.render(staging, published.path if published else None, stale_artifacts)
         final = settings.builds_dir / build_id
         staging.rename(final)
         replace_symlink(settings.current, os.path.relpath(final, settings.data_dir))
@@ -201,9 +205,7 @@ def _verified_sources(spec: LayerSpec, sources_dir: Path) -> dict[str, str]:
 
 def _input_keys(registry: Registry, settings: DataSettings) -> dict[str, str]:
     """Per layer, a hash of everything its output depends on."""
-    shared = hashlib.sha256()
-    for path in sorted(Path(geo.__file__).parent.glob("*.py")) + _framework_files():
-        shared.update(path.read_bytes())
+    shared = hashlib.sha256(_shared_code())
     keys: dict[str, str] = {}
     for lid in registry.with_dependencies(list(registry)):
         spec = registry[lid]
@@ -219,29 +221,23 @@ def _input_keys(registry: Registry, settings: DataSettings) -> dict[str, str]:
     return keys
 
 
-def _artifact_keys(layer_keys: dict[str, str], layer_ids: list[str]) -> dict[str, str]:
-    """Per artifact (the GeoPackage, each ``bordergeo.artifacts`` renderer), a hash of its layers and its code.
+def _shared_code() -> bytes:
+    """The code every layer build and declaration uses: ``geo`` and the framework modules of ``layers``."""
+    return b"".join(path.read_bytes() for path in sorted(Path(geo.__file__).parent.glob("*.py")) + _framework_files())
 
-    A renderer's code is every file of the package its entry point lives in (modules, templates, static
-    assets), so editing e.g. ``maps/`` re-renders the maps on the next build even when no layer changed.
-    """
-    layers = hashlib.sha256()
-    for lid in layer_ids:
-        layers.update(f"{lid}={layer_keys[lid]};".encode())
-    gpkg = layers.copy()
+
+def _artifact_keys(registry: Registry, build_dir: Path, layer_ids: list[str]) -> dict[str, str]:
+    """Per artifact (the GeoPackage, the tiles, each ``bordergeo.artifacts`` renderer), a hash of the data of its
+    layers in ``build_dir`` and of its code (``layers.artifacts``)."""
+    layers = artifacts_module.layers_key(registry, build_dir, layer_ids, _shared_code())
+    gpkg = hashlib.sha256(layers.encode())
     gpkg.update(Path(__file__).read_bytes())  # the GeoPackage writer lives here
     keys = {GPKG: gpkg.hexdigest()}
-    tiles = layers.copy()
+    tiles = hashlib.sha256(layers.encode())
     for path in archive.code_files():
         tiles.update(path.read_bytes())
     keys[PMTILES] = tiles.hexdigest()
-    for ep in entry_points(group="bordergeo.artifacts"):
-        h = layers.copy()
-        for path in artifact_code_files(ep.module):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-        keys[ep.name] = h.hexdigest()
-    return keys
+    return keys | artifacts_module.renderer_keys(layers)
 
 
 def _write_tiles(out: BuildStore, settings: DataSettings, specs: list[LayerSpec], build_id: str, stale: bool,
@@ -251,15 +247,6 @@ def _write_tiles(out: BuildStore, settings: DataSettings, specs: list[LayerSpec]
         return archive.build_archive(out, specs, build_id).as_dict()
     os.link(settings.current / PMTILES, out.pmtiles_path)
     return {k: v for k, v in previous.items() if k != "input_key"}
-
-
-def artifact_code_files(module: str) -> list[Path]:
-    """Every file of the top-level package that ``module`` belongs to, in a stable order."""
-    found = importlib.util.find_spec(module.split(".")[0])
-    if found is None or found.origin is None:
-        raise BuildError(f"artifact renderer {module} is not importable: reinstall bordergeo")
-    root = Path(found.origin).parent
-    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _source_stamp(path: Path) -> bytes:
@@ -286,17 +273,6 @@ def _write_gpkg(out: BuildStore, specs: list[LayerSpec]) -> None:
             gdf[name] = gdf[name].dt.date
         pyogrio.write_dataframe(gdf, tmp, layer=spec.id, driver="GPKG", append=tmp.exists(), use_arrow=bool(dates))
     tmp.rename(out.gpkg_path)
-
-
-def _render_artifacts(staging: Path) -> None:
-    """Run the renderers other packages register (``bordergeo.artifacts``), e.g. the HTML maps.
-
-    They write into the staging directory, so their output is published atomically with the layers.
-    """
-    for ep in entry_points(group="bordergeo.artifacts"):
-        t0 = time.perf_counter()
-        ep.load()(staging)
-        log.info("artifact %s rendered in %.1f s", ep.name, time.perf_counter() - t0)
 
 
 def _ensure_writable(data_dir: Path) -> None:

@@ -7,6 +7,9 @@ from pathlib import Path
 from maps.render import render_maps
 
 MAPS_DIR = "maps"
+#: what the renderer writes into a build (and nothing else does): unchanged maps are hard-linked from the
+#: current build instead of being rendered again (see layers.artifacts)
+OUTPUTS = (MAPS_DIR,)
 
 
 def render_into(build_dir: Path) -> None:

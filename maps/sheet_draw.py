@@ -1,27 +1,40 @@
-"""Draw one printable sheet with matplotlib: the layers, title, legend, scale bar, north arrow, locator, credits."""
+"""Draw printable sheets with matplotlib: a map frame per extent and paper, then its words per language.
+
+The frame (layers, graticule, scale bar, north arrow, locator) holds no text that depends on the language, so
+one frame serves the English and the Spanish sheet: ``dress`` adds the title, legend, labels and credits of
+one language and returns them, to be removed before the next language is dressed.
+"""
 
 from __future__ import annotations
 
 import math
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import shapely
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from maps.data import Build, Layer
 from maps.i18n import Lang, title
+from maps.sheet_marks import Box, draw_graticule, label_graticule, north_arrow, place_labels, scale_bar
 from maps.symbology import display_names, kind_of
 
 #: paper sizes, landscape, inches
 PAPERS: dict[str, tuple[float, float]] = {"letter": (11.0, 8.5), "a4": (297 / 25.4, 210 / 25.4)}
 DPI = 300
-KM_PER_DEG = 111.32  # length of a degree of latitude (and of longitude at the equator), km
+MAP_RECT = (0.05, 0.145, 0.66, 0.745)  # left, bottom, width, height of the map frame (figure fractions)
+LOCATOR_RECT = (0.75, 0.63, 0.22, 0.24)
 #: sheet text: key -> (English, Spanish)
 TEXT: dict[str, tuple[str, str]] = {
     "overview": ("US–Mexico border", "Frontera México–Estados Unidos"),
-    "port": ("Port of entry: {name}", "{name}"),
+    "port": ("Port of entry: {name}", "{name}"),  # the Spanish names say "Cruce fronterizo ..." already
     "legend": ("Legend", "Leyenda"),
     "sources": ("Sources", "Fuentes"),
     "built": ("Built {date} ({build})", "Generado el {date} ({build})"),
@@ -29,7 +42,11 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 LABELLED = ("ports", "cities")  # layers whose features get a text label on the sheet
 #: data layers drawn on sheets, bottom to top, over the basemap (choropleths and basins would hide the rest)
-DRAWN = ("border-region", "boundary", "rivers", "ports", "crossings", "cities")
+DRAWN = ("border-region", "rivers", "boundary", "crossings", "cities", "ports")
+LABEL_SIZE = {"ports": 6.5, "cities": 5.5}
+CREDITS_SIZE = 5.5
+NO_LIGATURES = ("-liga", "-clig")
+CREDITS_TOP = 0.098  # figure fraction: the attributions hang below, the "Sources" heading sits on it
 
 
 def text(key: str, lang: Lang, **values: object) -> str:
@@ -38,157 +55,241 @@ def text(key: str, lang: Lang, **values: object) -> str:
     return (es if lang == "es" else en).format(**values)
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """What one sheet shows: its title, map extent (lon/lat) and paper."""
-
-    title: str
-    extent: tuple[float, float, float, float]  # minx, miny, maxx, maxy
-    paper: str
-    lang: Lang
-    label_limit: int = 40  # most labels per layer (the overview cannot print every city)
-    labelled: tuple[str, ...] = LABELLED
-
-
-def draw(build: Build, sheet: Sheet, full: tuple[float, float, float, float], date: str) -> Figure:
-    """A figure for ``sheet``: the built layers clipped to its extent, with the sheet furniture."""
-    fig = Figure(figsize=PAPERS[sheet.paper], dpi=DPI)
-    ax = fig.add_axes((0.04, 0.13, 0.66, 0.75))
-    minx, miny, maxx, maxy = _fit(sheet.extent, 0.66 * PAPERS[sheet.paper][0] / (0.75 * PAPERS[sheet.paper][1]))
-    handles = []
-    for z, layer in enumerate(drawn_layers(build), start=1):
-        handle = _draw_layer(ax, layer, (minx, miny, maxx, maxy), sheet, z)
-        if handle is not None and "basemap" not in layer.spec.roles:
-            handles.append(handle)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_xlim(minx, maxx)
-    ax.set_ylim(miny, maxy)
-    ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
-    ax.set_facecolor("#dcebf5")  # sea and the world beyond the land layer
-    ax.tick_params(labelsize=6)
-    fig.text(0.04, 0.93, sheet.title, fontsize=18, weight="bold")
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.72, 0.62), fontsize=7,
-               title=text("legend", sheet.lang), title_fontsize=9, frameon=False)
-    _scale_bar(ax, (minx, miny, maxx, maxy))
-    _north_arrow(ax)
-    _locator(fig, build, full, (minx, miny, maxx, maxy), sheet.lang)
-    _credits(fig, build, sheet.lang, date)
-    return fig
-
-
 def drawn_layers(build: Build) -> list[Layer]:
-    """The basemap layers, then the region, boundary, rivers, ports, crossings and cities that are built."""
+    """The basemap layers, then the region, rivers, boundary, crossings, cities and ports that are built."""
     base = [layer for layer in build.map_layers.values() if "basemap" in layer.spec.roles]
     return base + [layer for lid in DRAWN if (layer := build.get(lid)) is not None]
 
 
-def _fit(extent: tuple[float, float, float, float], ratio: float) -> tuple[float, float, float, float]:
-    """``extent`` widened so that its ground width / height matches the map frame's ``ratio``."""
-    minx, miny, maxx, maxy = extent
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    k = math.cos(math.radians(cy))
-    w, h = (maxx - minx) * k, maxy - miny
-    if w / h < ratio:
-        w = h * ratio
-    else:
-        h = w / ratio
-    return cx - w / k / 2, cy - h / 2, cx + w / k / 2, cy + h / 2
+@dataclass(frozen=True)
+class View:
+    """The drawn layers cut to one sheet's ground (for every paper), simplified for print: done once per sheet."""
+
+    extent: Box  # what the sheet must show; each paper widens it to its map frame's shape
+    layers: tuple[tuple[Layer, gpd.GeoDataFrame], ...]  # layers with something in view, bottom to top
 
 
-def _draw_layer(ax: object, layer: Layer, box: tuple[float, float, float, float], sheet: Sheet,
-                z: int) -> object | None:
-    """Plot ``layer`` within ``box``; a legend handle for it (None when nothing of it is in view)."""
-    minx, miny, maxx, maxy = box
-    gdf = layer.gdf.cx[minx:maxx, miny:maxy]
-    if kind_of(layer.spec) != "circle" and not gdf.empty:
-        # clipped and simplified to a tenth of a printed point: whole polygons would cost seconds per sheet
-        gdf = gdf.clip((minx, miny, maxx, maxy))
-        gdf = gdf.set_geometry(gdf.geometry.simplify((maxx - minx) / 20000))
-    if gdf.empty:
-        return None
+def fit(extent: Box, paper: str) -> Box:
+    """``extent`` widened so that its ground width / height matches the map frame's shape on ``paper``."""
+    w_in, h_in = PAPERS[paper]
+    return _fit_ratio(extent, MAP_RECT[2] * w_in / (MAP_RECT[3] * h_in))
+
+
+def prepare(build: Build, extent: Box) -> View:
+    """Clip and simplify every drawn layer to the union of ``extent`` fitted to each paper."""
+    fitted = [fit(extent, paper) for paper in PAPERS]
+    box = (min(b[0] for b in fitted), min(b[1] for b in fitted), max(b[2] for b in fitted), max(b[3] for b in fitted))
+    tolerance = (box[2] - box[0]) / 20000  # a tenth of a printed point: invisible, and whole polygons cost seconds
+    kept = []
+    for layer in drawn_layers(build):
+        gdf = layer.gdf.cx[box[0]:box[2], box[1]:box[3]]
+        size_by = layer.spec.style.size_by
+        if size_by and size_by in gdf.columns:  # the biggest first: they get their labels before the small ones
+            gdf = gdf.sort_values(size_by, ascending=False, kind="stable")
+        if kind_of(layer.spec) != "circle" and not gdf.empty:
+            gdf = gdf.clip(box)
+            gdf = gdf.set_geometry(gdf.geometry.simplify(tolerance))
+            gdf = gdf[~gdf.geometry.is_empty]
+        if not gdf.empty and not (layer.id == "border-region" and _covers(gdf, box)):
+            kept.append((layer, gdf))
+    return View(extent, tuple(kept))
+
+
+def _covers(gdf: gpd.GeoDataFrame, box: Box) -> bool:
+    """True when ``gdf`` covers (all but slivers of) ``box``: on a port sheet inside the border region, a wash
+    of one colour over the whole map would say nothing."""
+    ground = shapely.box(*box)
+    return bool(ground.difference(gdf.geometry.union_all()).area <= 1e-3 * ground.area)
+
+
+@dataclass(frozen=True)
+class Locator:
+    """The locator inset's ground (the whole region) and its two layers, simplified once for every sheet."""
+
+    extent: Box
+    land: gpd.GeoSeries | None
+    boundary: gpd.GeoSeries | None
+
+    @classmethod
+    def of(cls, build: Build, full: Box) -> Locator:
+        """The inset of ``build`` showing ``full``."""
+        extent = _fit_ratio(full, LOCATOR_RECT[2] * 11 / (LOCATOR_RECT[3] * 8.5))
+        tolerance = (extent[2] - extent[0]) / 2000  # the inset is ~2.4 inches wide
+        land, boundary = build.get("land"), build.get("boundary")
+        return cls(extent, None if land is None else land.gdf.geometry.simplify(tolerance),
+                   None if boundary is None else boundary.gdf.geometry.simplify(tolerance))
+
+
+@dataclass
+class Frame:
+    """One paper's figure of a view, before any words: dress it for each language in turn."""
+
+    fig: Figure
+    ax: Axes
+    locator: Axes
+    box: Box  # the map frame's ground
+    view: View
+    graticule: tuple[list[float], list[float]]
+
+
+def frame(view: View, locator: Locator, paper: str, build: Build) -> Frame:
+    """The figure of ``view`` on ``paper``: layers, graticule, scale bar, north arrow, locator, attributions."""
+    fig = Figure(figsize=PAPERS[paper], dpi=DPI)
+    ax = fig.add_axes(MAP_RECT)
+    box = fit(view.extent, paper)
+    for z, (layer, gdf) in enumerate(view.layers, start=1):
+        _draw_layer(ax, layer, gdf, z)
+    ax.set_xlim(box[0], box[2])
+    ax.set_ylim(box[1], box[3])
+    ax.set_aspect(1 / math.cos(math.radians((box[1] + box[3]) / 2)))
+    ax.set_facecolor("#dcebf5")  # sea and the world beyond the land layer
+    ax.set_xlabel("")  # geopandas labels the axes after the CRS ("Geodetic longitude [degree]")
+    ax.set_ylabel("")
+    graticule = draw_graticule(ax, box)
+    scale_bar(ax, box)
+    north_arrow(ax)
+    inset = _locator(fig, locator, box)
+    _attributions(fig, build)
+    plain_text([fig])
+    return Frame(fig, ax, inset, box, view, graticule)
+
+
+def dress(fr: Frame, build: Build, lang: Lang, heading: str, date: str, label_limit: int = 40,
+          labelled: Sequence[str] = LABELLED, focus: str | None = None) -> list[Artist]:
+    """Add the words of ``lang``: title, legend, graticule labels, feature labels, credits; returns them.
+
+    ``focus`` is the name (in ``lang``) of the feature the sheet is about: labelled first, in bold.
+    """
+    fig = fr.fig
+    added: list[Artist] = [fig.text(MAP_RECT[0], 0.925, heading, fontsize=18, weight="bold")]
+    added += label_graticule(fr.ax, *fr.graticule, lang)
+    handles = [_handle(layer, lang) for layer, _ in fr.view.layers if "basemap" not in layer.spec.roles]
+    added.append(fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(LOCATOR_RECT[0] - 0.01, 0.6),
+                            fontsize=7, title=text("legend", lang), title_fontsize=9, frameon=False,
+                            alignment="left"))
+    added.append(fr.locator.text(0.5, 1.02, text("locator", lang), transform=fr.locator.transAxes, ha="center",
+                                 va="bottom", fontsize=7))
+    added += _labels(fr, lang, label_limit, labelled, focus)
+    added.append(fig.text(MAP_RECT[0], CREDITS_TOP, f"{text('sources', lang)}:", fontsize=CREDITS_SIZE + 0.5,
+                          weight="bold", va="bottom"))
+    added.append(fig.text(MAP_RECT[0], 0.012, text("built", lang, date=date, build=build.label), fontsize=6))
+    plain_text(added)
+    return added
+
+
+def plain_text(artists: Sequence[Artist]) -> None:
+    """No ligatures in the texts of ``artists``: a PDF draws a ligature ("fi") as a picture, not a character,
+    so pdftotext and search (and copy-paste) would read "les" for "files"."""
+    for artist in artists:
+        for found in artist.findobj(Text):
+            found.set_fontfeatures(NO_LIGATURES)
+
+
+def _draw_layer(ax: Axes, layer: Layer, gdf: gpd.GeoDataFrame, z: int) -> None:
     style, kind = layer.spec.style, kind_of(layer.spec)
-    label = title(layer.spec.title, sheet.lang)
     if kind == "fill":
-        # the region's fill is a wash: its edge would hide the boundary it follows
-        edge = "none" if layer.id == "border-region" else style.color
-        gdf.plot(ax=ax, facecolor=style.fill_color or style.color, edgecolor=edge, linewidth=0.4, zorder=z,
-                 alpha=0.15 if layer.id == "border-region" else max(style.fill_opacity, 0.25))
-        handle: object = Patch(facecolor=style.fill_color or style.color, edgecolor=style.color, label=label)
+        region = layer.id == "border-region"  # a wash without edge: its edge would hide the boundary it follows
+        gdf.plot(ax=ax, facecolor=style.fill_color or style.color, edgecolor="none" if region else style.color,
+                 linewidth=0.4, zorder=z, alpha=0.12 if region else max(style.fill_opacity, 0.25))
     elif kind == "line":
-        gdf.plot(ax=ax, color=style.color, linewidth=max(style.weight * 0.4, 0.5), zorder=z)
-        handle = Line2D([], [], color=style.color, linewidth=1.5, label=label)
+        gdf.plot(ax=ax, zorder=z, **_line_style(layer))
     else:
         gdf.plot(ax=ax, color=style.fill_color or style.color, edgecolor="#333333", linewidth=0.3,
-                 markersize=12, zorder=z + 10)
-        handle = Line2D([], [], marker="o", linestyle="", color=style.fill_color or style.color, label=label)
-    if layer.id in sheet.labelled:
-        _labels(ax, layer, gdf, sheet)
-    return handle
+                 markersize=_marker_area(layer), zorder=z + 20)
 
 
-def _labels(ax: object, layer: Layer, gdf: gpd.GeoDataFrame, sheet: Sheet) -> None:
-    """Name the first ``label_limit`` features (the layers list the biggest first where it matters)."""
-    names = display_names(layer.spec, gdf, sheet.lang)
-    points = gdf.geometry.representative_point()
-    for name, pt in list(zip(names, points, strict=True))[: sheet.label_limit]:
-        ax.annotate(name, (pt.x, pt.y), xytext=(3, 3), textcoords="offset points",  # type: ignore[attr-defined]
-                    fontsize=5 if layer.id == "cities" else 7, color="#222222", zorder=30)
+def _line_style(layer: Layer) -> dict[str, object]:
+    style = layer.spec.style
+    if layer.id == "boundary":  # dashed over the river it follows, so both read where they coincide
+        return {"color": style.color, "linewidth": 1.0, "linestyle": (0, (5, 2.5))}
+    return {"color": style.color, "linewidth": max(style.weight * 0.6, 0.6)}
 
 
-def _scale_bar(ax: object, box: tuple[float, float, float, float]) -> None:
-    """A bar of a round number of km (about a fifth of the map width) at the lower left."""
-    minx, miny, maxx, maxy = box
-    km_per_deg = KM_PER_DEG * math.cos(math.radians((miny + maxy) / 2))
-    target = (maxx - minx) * km_per_deg / 5
-    km = _round_km(target)
-    x0, y0 = minx + (maxx - minx) * 0.04, miny + (maxy - miny) * 0.05
-    x1 = x0 + km / km_per_deg
-    ax.plot([x0, x1], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=40)  # type: ignore[attr-defined]
-    ax.text((x0 + x1) / 2, y0 + (maxy - miny) * 0.012, f"{km:g} km", ha="center",  # type: ignore[attr-defined]
-            fontsize=7, zorder=40)
+def _marker_area(layer: Layer) -> float:
+    """Marker area, points²: from the declared radius, never smaller than a readable dot."""
+    return max(layer.spec.style.radius**2 * 1.1, 8.0)
 
 
-def _round_km(km: float) -> float:
-    """The largest 1, 2 or 5 × 10^n not above ``km``."""
-    power = 10 ** math.floor(math.log10(km))
-    return max(m * power for m in (1, 2, 5) if m * power <= km)
+def _handle(layer: Layer, lang: Lang) -> Artist:
+    style, kind = layer.spec.style, kind_of(layer.spec)
+    label = title(layer.spec.title, lang)
+    if kind == "fill":
+        region = layer.id == "border-region"
+        return Patch(facecolor=style.fill_color or style.color, edgecolor="none" if region else style.color,
+                     alpha=0.3 if region else None, label=label)
+    if kind == "line":
+        return Line2D([], [], label=label, **{**_line_style(layer), "linewidth": 1.5})  # type: ignore[arg-type]
+    return Line2D([], [], marker="o", linestyle="", color=style.fill_color or style.color, markeredgecolor="#333333",
+                  markeredgewidth=0.3, markersize=math.sqrt(_marker_area(layer)), label=label)
 
 
-def _north_arrow(ax: object) -> None:
-    """An arrow and an N at the upper right of the map (north is up: the map is unrotated lon/lat)."""
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction",  # type: ignore[attr-defined]
-                ha="center", fontsize=10, weight="bold", zorder=40,
-                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+def _labels(fr: Frame, lang: Lang, limit: int, labelled: Sequence[str], focus: str | None) -> list[Artist]:
+    """Feature labels: the sheet's own feature first, then ports, then cities (biggest first), none overlapping."""
+    items = []
+    points = []
+    for layer, gdf in fr.view.layers:
+        pts = gdf.geometry.representative_point() if kind_of(layer.spec) != "circle" else gdf.geometry
+        inside = [(p.x, p.y) for p in pts if fr.box[0] <= p.x <= fr.box[2] and fr.box[1] <= p.y <= fr.box[3]]
+        if kind_of(layer.spec) == "circle":
+            points += inside
+        if layer.id not in labelled:
+            continue
+        names = display_names(layer.spec, gdf, lang)
+        seen = set(inside)
+        rows = [(n, p.x, p.y) for n, p in zip(names, pts, strict=True) if (p.x, p.y) in seen]
+        pages = "feature-pages" in layer.spec.roles
+        for name, x, y in rows[:limit]:
+            own = pages and name == focus
+            style = {"color": "#111111", "weight": "bold"} if own else {"color": "#333333"}
+            size = 8.0 if own else LABEL_SIZE.get(layer.id, 6.0)
+            rank = 0 if own else (LABELLED.index(layer.id) + 1 if layer.id in LABELLED else len(LABELLED) + 1)
+            items.append((rank, name, x, y, size, style))
+    items.sort(key=lambda item: item[0])  # stable: each layer keeps its own order (biggest first)
+    placed = place_labels(fr.ax, [item[1:] for item in items], points, DPI)
+    return list(placed)
 
 
-def _locator(fig: Figure, build: Build, full: tuple[float, float, float, float],
-             box: tuple[float, float, float, float], lang: Lang) -> None:
-    """A small map of the whole region with the sheet's extent outlined."""
-    ax = fig.add_axes((0.74, 0.66, 0.22, 0.22))
-    minx, miny, maxx, maxy = _fit(full, 0.22 * 11 / (0.22 * 8.5))
-    tolerance = (maxx - minx) / 2000  # the inset is ~2 inches wide
-    for lid, colours in (("land", {"color": "#f2efe9", "edgecolor": "#999999", "linewidth": 0.2}),
-                         ("boundary", {"color": "#c00000", "linewidth": 0.6})):
-        layer = build.get(lid)
-        if layer is not None:
-            layer.gdf.geometry.simplify(tolerance).plot(ax=ax, **colours)
-    ax.add_patch(Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1], fill=False, edgecolor="#d00000",
-                           linewidth=1.2))
-    ax.set_xlim(minx, maxx)
-    ax.set_ylim(miny, maxy)
-    ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
+def _locator(fig: Figure, loc: Locator, box: Box) -> Axes:
+    """A small map of the whole region with the sheet's ground outlined."""
+    ax = fig.add_axes(LOCATOR_RECT)
+    if loc.land is not None:
+        loc.land.plot(ax=ax, color="#f2efe9", edgecolor="#999999", linewidth=0.2)
+    if loc.boundary is not None:
+        loc.boundary.plot(ax=ax, color="#c00000", linewidth=0.6)
+    # a port's ground is a few pixels here: outline at least a visible square around it
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    half_w = max((box[2] - box[0]) / 2, (loc.extent[2] - loc.extent[0]) / 60)
+    half_h = max((box[3] - box[1]) / 2, (loc.extent[3] - loc.extent[1]) / 60)
+    ax.add_patch(Rectangle((cx - half_w, cy - half_h), 2 * half_w, 2 * half_h, fill=False, edgecolor="#d00000",
+                           linewidth=1.2, zorder=5))
+    ax.set_xlim(loc.extent[0], loc.extent[2])
+    ax.set_ylim(loc.extent[1], loc.extent[3])
+    ax.set_aspect(1 / math.cos(math.radians((loc.extent[1] + loc.extent[3]) / 2)))
     ax.set_facecolor("#dcebf5")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(text("locator", lang), fontsize=7)
+    return ax
 
 
-def _credits(fig: Figure, build: Build, lang: Lang, date: str) -> None:
-    """Attribution of every drawn layer (from its declaration) and the build date, along the bottom."""
-    seen = dict.fromkeys(layer.spec.attribution for layer in drawn_layers(build))
-    credits = f"{text('sources', lang)}: " + "; ".join(seen)
-    fig.text(0.04, 0.09, credits, fontsize=5.5, wrap=True, va="top")
-    fig.text(0.04, 0.02, text("built", lang, date=date, build=build.label), fontsize=6)
+def _attributions(fig: Figure, build: Build) -> None:
+    """The attribution of every drawn layer (from its declarations), along the bottom: the same in every language.
+
+    Wrapped here, not by matplotlib: its ``wrap=True`` measures the text word by word on every save
+    (~0.4 s of CPU per PDF and per PNG).
+    """
+    credits = "; ".join(dict.fromkeys(layer.spec.attribution for layer in drawn_layers(build)))
+    width_pt = (1 - 2 * MAP_RECT[0]) * fig.get_figwidth() * 72
+    lines = textwrap.wrap(credits, width=int(width_pt / (0.56 * CREDITS_SIZE)))
+    fig.text(MAP_RECT[0], CREDITS_TOP - 0.004, "\n".join(lines), fontsize=CREDITS_SIZE, va="top", linespacing=1.3)
+
+
+def _fit_ratio(extent: Box, ratio: float) -> Box:
+    """``extent`` widened to a ground width / height of ``ratio``."""
+    minx, miny, maxx, maxy = extent
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    k = math.cos(math.radians(cy))
+    w, h = (maxx - minx) * k, maxy - miny
+    w, h = (h * ratio, h) if w / h < ratio else (w, w / ratio)
+    return cx - w / k / 2, cy - h / 2, cx + w / k / 2, cy + h / 2

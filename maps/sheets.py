@@ -6,24 +6,24 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geo.errors import DataDirError
-from maps.data import Build, load_build
+from geo.errors import DataDirError, InvalidParameterError
+from maps.data import Build
 from maps.i18n import LANGS, Lang
-from maps.sheet_draw import DPI, PAPERS, Sheet, draw, text
+from maps.sheet_draw import text
+from maps.sheet_jobs import Job, load_drawn, region, run_jobs
 from maps.symbology import display_names
 
 log = logging.getLogger("bordergeo.maps")
 SHEETS_DIR = "sheets"
+#: what the renderer writes into a build (and nothing else does): an unchanged renderer's sheets are
+#: hard-linked from the current build instead of being rendered again
+OUTPUTS = (SHEETS_DIR,)
 MARKER = ".bordergeo-sheets"  # marks a directory we wrote, so re-rendering may replace it
 PORT_MARGIN_DEG = 0.25  # half the width of a port sheet's map around the port, degrees
-#: every build renders the overview only: a sheet costs ~2-4 s of CPU (more on a busy machine), so the
-#: ~27 ports x 2 papers x 2 languages would add minutes to each build; `bordergeo sheets` renders them all
-BUILD_PORTS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,26 +36,28 @@ class SheetsResult:
 
 
 def render_into(build_dir: Path) -> None:
-    """The ``bordergeo.artifacts`` hook: the overview sheets, both papers, both languages."""
-    render_sheets(build_dir, build_dir / SHEETS_DIR, ports=BUILD_PORTS)
+    """The ``bordergeo.artifacts`` hook: the overview and every port, both papers, both languages."""
+    render_sheets(build_dir, build_dir / SHEETS_DIR)
 
 
 def render_sheets(
-    build_dir: Path, out_dir: Path, langs: tuple[Lang, ...] = LANGS, ports: tuple[str, ...] | None = None
+    build_dir: Path, out_dir: Path, langs: tuple[Lang, ...] = LANGS, ports: tuple[str, ...] | None = None,
+    workers: int | None = None,
 ) -> SheetsResult:
     """Write the sheets of ``build_dir`` (the overview, and the ``ports`` codes: default all) into ``out_dir``.
 
-    A failure leaves ``out_dir`` as it was.
+    A failure leaves ``out_dir`` as it was; an unknown port code is refused before anything is written.
     """
     started = time.perf_counter()
-    build = load_build(build_dir)
+    build = load_drawn(build_dir)
+    jobs = sheet_jobs(build, langs, ports)
     out_dir = out_dir.absolute()
     _check_replaceable(out_dir)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir(parents=True)
-        files = _write_all(build, tmp, langs, ports)
+        files = run_jobs(build, tmp, datetime.now(UTC).date().isoformat(), jobs, workers)
         (tmp / MARKER).write_text(f"{build.label}\n", encoding="utf-8")
         _publish(tmp, out_dir)
     except OSError as exc:
@@ -69,45 +71,27 @@ def render_sheets(
     return SheetsResult(out_dir, tuple(files), seconds)
 
 
-def _write_all(build: Build, out: Path, langs: tuple[Lang, ...], ports: tuple[str, ...] | None) -> list[str]:
-    full = _region(build)
-    date = datetime.now(UTC).date().isoformat()
-    files = []
-    for name, sheet in _sheets(build, full, langs, ports):
-        fig = draw(build, sheet, full, date)
-        for ext in ("pdf", "png"):
-            file = f"{name}.{sheet.paper}.{sheet.lang}.{ext}"
-            fig.savefig(out / file, dpi=DPI, metadata={"Title": sheet.title} if ext == "pdf" else None)
-            files.append(file)
-    return files
-
-
-def _sheets(build: Build, full: tuple[float, float, float, float], langs: tuple[Lang, ...],
-            ports: tuple[str, ...] | None) -> Iterator[tuple[str, Sheet]]:
-    """(file stem, sheet) of the overview in every paper and language, then of each port."""
-    for lang in langs:
-        for paper in PAPERS:
-            yield "overview", Sheet(text("overview", lang), full, paper, lang, label_limit=30,
-                                      labelled=("cities",))  # port names are long: they have their own sheets
+def sheet_jobs(build: Build, langs: tuple[Lang, ...], ports: tuple[str, ...] | None = None) -> list[Job]:
+    """The overview, then one job per port (all, or the ``ports`` codes), each in ``langs``."""
+    overview = Job("overview", region(build), tuple((lang, text("overview", lang), None) for lang in langs),
+                   label_limit=30, labelled=("cities",))  # port names are long: they have their own sheets
+    jobs = [overview]
+    found: set[str] = set()
     for layer in build.with_role("feature-pages"):
-        for lang in langs:
-            names = display_names(layer.spec, layer.gdf, lang)
-            for code, name, geom in zip(layer.gdf[layer.spec.id_field], names, layer.gdf.geometry, strict=True):
-                if ports is not None and str(code) not in ports:
-                    continue
-                x, y = geom.representative_point().coords[0]
-                box = (x - PORT_MARGIN_DEG, y - PORT_MARGIN_DEG, x + PORT_MARGIN_DEG, y + PORT_MARGIN_DEG)
-                for paper in PAPERS:
-                    yield f"port-{code}", Sheet(text("port", lang, name=name), box, paper, lang)
-
-
-def _region(build: Build) -> tuple[float, float, float, float]:
-    """The lon/lat bounds of the data layers (the basemap reaches further than anything we map)."""
-    layer = build.get("border-region") or build.get("boundary")
-    if layer is None:
-        layer = next(iter(build.map_layers.values()))
-    minx, miny, maxx, maxy = (float(v) for v in layer.gdf.total_bounds)
-    return minx, miny, maxx, maxy
+        codes = [str(code) for code in layer.gdf[layer.spec.id_field]]
+        names = {lang: display_names(layer.spec, layer.gdf, lang) for lang in langs}
+        for i, (code, geom) in enumerate(zip(codes, layer.gdf.geometry, strict=True)):
+            if ports is not None and code not in ports:
+                continue
+            found.add(code)
+            x, y = geom.representative_point().coords[0]
+            box = (x - PORT_MARGIN_DEG, y - PORT_MARGIN_DEG, x + PORT_MARGIN_DEG, y + PORT_MARGIN_DEG)
+            words = tuple((lang, text("port", lang, name=names[lang][i]), names[lang][i]) for lang in langs)
+            jobs.append(Job(f"port-{code}", box, words))
+    missing = [code for code in ports or () if code not in found]
+    if missing:
+        raise InvalidParameterError(f"unknown port code {', '.join(missing)}: see the ports layer's port_code")
+    return jobs
 
 
 def _check_replaceable(out_dir: Path) -> None:

@@ -20,16 +20,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help=f"directory to write the sheets into (default ./{DEFAULT_OUT}; replaced as a whole)")
     # checked in cmd_sheets, not by argparse choices: a bad value gets the one-line bordergeo error
     p.add_argument("--lang", help="only this language: en or es (default both)")
+    p.add_argument("--port", action="append", metavar="CODE",
+                   help="only the overview and this port's sheets (a port_code of the ports layer; repeatable)")
     p.set_defaults(func=cmd_sheets)
 
 
 def cmd_sheets(args: argparse.Namespace) -> int:
-    """Render PDF and 300-dpi PNG sheets (overview and every port; Letter and A4 landscape)."""
+    """Render PDF and 300-dpi PNG sheets (overview and every port, or --port ones; Letter and A4 landscape)."""
     langs = _langs(args.lang)
     from maps.sheets import render_sheets  # matplotlib loads only when sheets are rendered
 
     settings = settings_from(args)
-    result = render_sheets(settings.current, args.out, langs)
+    ports = tuple(dict.fromkeys(args.port)) if args.port else None
+    result = render_sheets(settings.current, args.out, langs, ports)
     print(f"sheets: {len(result.files)} files in {result.out_dir} ({result.seconds:.1f} s)")
     return 0
 

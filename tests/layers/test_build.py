@@ -75,16 +75,21 @@ def test_second_build_with_nothing_changed_is_fast_and_publishes_nothing(data_se
 def test_a_change_to_the_maps_code_re_renders_the_maps_and_nothing_else(
     data_settings, tmp_path, monkeypatch
 ) -> None:
+    import maps.pages
     import maps.ports
-    from layers import build as build_module
+    import maps.sheet_draw
+    from layers import artifacts
 
-    assert Path(maps.ports.__file__) in build_module.artifact_code_files("maps.artifact")
+    maps_code = artifacts.artifact_code_files("maps.artifact")
+    sheets_code = artifacts.artifact_code_files("maps.sheets")
+    assert Path(maps.ports.__file__) in maps_code and Path(maps.pages.__file__) in maps_code
+    # the sheets renderer shares the package, not these modules: editing the HTML maps leaves the sheets alone
+    assert Path(maps.sheet_draw.__file__) in sheets_code and Path(maps.pages.__file__) not in sheets_code
     settings = clone(data_settings, tmp_path)
-    code = tmp_path / "maps_extra.py"  # stands for a file of the maps package being edited
+    code = tmp_path / "maps_extra.py"  # stands for a module of the HTML maps being edited
     code.write_text("COLOUR = 'red'\n")
-    real = build_module.artifact_code_files
-    # only the maps renderer's files (the sheets renderer lives in the same package, and would re-render too)
-    monkeypatch.setattr(build_module, "artifact_code_files",
+    real = artifacts.artifact_code_files
+    monkeypatch.setattr(artifacts, "artifact_code_files",
                         lambda module: [*real(module), code] if module == "maps.artifact" else real(module))
     assert build(settings).rendered == ("maps",)  # the renderer's code changed: maps only
     before = settings.current.resolve()
@@ -94,8 +99,10 @@ def test_a_change_to_the_maps_code_re_renders_the_maps_and_nothing_else(
     after = settings.current.resolve()
     assert result.changed and result.built == () and result.rendered == ("maps",) and after != before
     assert set(result.reused) == set(load_manifest(settings)["layers"])
-    for name in ("boundary.parquet", "port-traffic.parquet", GPKG):  # layers and GeoPackage hard-linked, not rewritten
+    # layers, GeoPackage and the unchanged sheets hard-linked, not written again
+    for name in ("boundary.parquet", "port-traffic.parquet", GPKG, "sheets/overview.letter.en.pdf"):
         assert (after / name).stat().st_ino == (before / name).stat().st_ino, name
+    assert sorted(os.listdir(after / "sheets")) == sorted(os.listdir(before / "sheets"))
     assert (after / "maps" / "index.html").stat().st_mtime_ns > (before / "maps" / "index.html").stat().st_mtime_ns
     assert load_manifest(settings)["artifacts"]["maps"]["input_key"] != ""
 
@@ -111,6 +118,8 @@ def test_changed_source_rebuilds_only_what_depends_on_it(data_settings, tmp_path
     dependents = {lid for lid in registry if "wswc/PecosRiverBasin.cs" in registry[lid].sources}
     assert dependents and dependents <= set(result.built)
     assert "boundary" in result.reused and "population" in result.reused
+    # rebuilt to the same bytes: nothing made from the layers is made again (the sheets take ~40 s)
+    assert "sheets" not in result.rendered and "maps" not in result.rendered, result.rendered
     assert load_manifest(settings)["layers"]["boundary"] == load_manifest(data_settings)["layers"]["boundary"]
 
 
