@@ -56,9 +56,11 @@ def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Protobuf varints of non-negative integers, concatenated, and the byte length of each."""
     v = values.astype(np.uint64, copy=False)
     lengths = np.ones(len(v), dtype=np.int64)
-    for shift in _SHIFTS[1:]:
+    # only the shifts below the largest value: tile streams rarely need more than three bytes
+    width = (int(v.max()).bit_length() + 6) // 7 if len(v) else 0
+    for shift in _SHIFTS[1:max(width, 1)]:
         lengths += v >= (np.uint64(1) << shift)
-    width = int(lengths.max()) if len(v) else 0
+    width = max(width, 1) if len(v) else 0
     groups = (v[:, None] >> _SHIFTS[None, :width]) & np.uint64(0x7F)
     cont = np.arange(width)[None, :] < (lengths[:, None] - 1)
     encoded = (groups | (cont.astype(np.uint64) << np.uint64(7))).astype(np.uint8)
@@ -307,8 +309,8 @@ def encode_tags(values: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
     tile's value table holds (in the order the tags refer to them).
     """
     mask = values >= 0
+    keys = np.nonzero(mask)[1]  # row by row, like values[mask]
     used, local = np.unique(values[mask], return_inverse=True)
-    keys = np.broadcast_to(np.arange(values.shape[1]), values.shape)[mask]
     pairs = np.empty(2 * len(local), dtype=np.uint64)
     pairs[0::2] = keys
     pairs[1::2] = local
@@ -330,11 +332,17 @@ def square(box: TileBox) -> bytes:
     return encode_geometries(geoms, "polygon", bounds, box.extent).data
 
 
+def value_fields(value_table: list[bytes]) -> list[bytes]:
+    """The ``values`` fields of a layer (its encoded ``Value`` messages, framed), made once per layer."""
+    return [b"\x22" + varint(len(v)) + v for v in value_table]
+
+
 def encode_layer(name: str, kind: Kind, ids: np.ndarray, geometries: Geometries, values: np.ndarray,
-                 keys: bytes, value_table: list[bytes], extent: int = EXTENT) -> bytes:
+                 keys: bytes, fields: list[bytes], extent: int = EXTENT) -> bytes:
     """A ``Layer`` message (field 3 of ``Tile``, framed): ``ids``/``values`` are rows of the kept features.
 
-    ``keys`` is the layer's encoded key fields (:func:`encode_keys`), ``value_table`` its encoded values.
+    ``keys`` is the layer's encoded key fields (:func:`encode_keys`), ``fields`` its framed values
+    (:func:`value_fields`), indexed by ``values``.
     """
     tags, tag_off, used = encode_tags(values)
     gtype = b"\x18" + bytes([GEOM_TYPE[kind]])
@@ -346,9 +354,7 @@ def encode_layer(name: str, kind: Kind, ids: np.ndarray, geometries: Geometries,
         body = b"".join((b"\x08", varint(fid), b"\x12", varint(len(t)), t, gtype, b"\x22", varint(len(g)), g))
         parts += (b"\x12", varint(len(body)), body)
     parts.append(keys)
-    for vi in used.tolist():
-        v = value_table[vi]
-        parts += (b"\x22", varint(len(v)), v)
+    parts += [fields[vi] for vi in used.tolist()]
     parts += (b"\x28", varint(extent))
     layer = b"".join(parts)
     return b"\x1a" + varint(len(layer)) + layer

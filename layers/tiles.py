@@ -33,6 +33,7 @@ from geo.mvt import (
     encode_value,
     is_missing,
     square,
+    value_fields,
 )
 from layers.spec import LayerSpec
 from layers.tilegrid import Grid
@@ -78,7 +79,8 @@ class LayerTiles:
     levels: dict[int, Level]
     ids: np.ndarray
     keys: bytes
-    value_table: list[bytes]
+    #: the layer's distinct property values as framed MVT ``values`` fields, indexed by ``values``
+    value_fields: list[bytes]
     values: np.ndarray
     bbox: tuple[float, float, float, float]
     #: rows that are simplified together as coverages (None: each geometry on its own)
@@ -168,7 +170,7 @@ class LayerTiles:
                 part = Geometries(geometries.keep[lo:hi], geometries.data, geometries.offsets[lo:hi + 1])
                 sel = rows[kept[lo:hi]]
                 out[t] = encode_layer(self.id, self.kind, self.ids[sel], part, self.values[sel], self.keys,
-                                      self.value_table, boxes[t].extent)
+                                      self.value_fields, boxes[t].extent)
         return out
 
     def _interior(self, z: int, rows: np.ndarray, box: TileBox) -> bytes:
@@ -180,7 +182,7 @@ class LayerTiles:
             geometries = Geometries(np.arange(len(rows)), stream * len(rows),
                                     np.arange(len(rows) + 1) * len(stream))
             found = encode_layer(self.id, self.kind, self.ids[rows], geometries, self.values[rows], self.keys,
-                                 self.value_table, box.extent)
+                                 self.value_fields, box.extent)
             if len(self.interiors) < MAX_INTERIORS:
                 self.interiors[key] = found
         return found
@@ -205,8 +207,8 @@ def prepare(spec: LayerSpec, geoms: np.ndarray, ids: Sequence[Any], columns: Map
     bounds = shapely.bounds(np.asarray(geoms, dtype=object))
     bbox = (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])), float(np.nanmax(bounds[:, 2])),
             float(np.nanmax(bounds[:, 3])))
-    return LayerTiles(spec, g, kind, levels, _mvt_ids(ids), encode_keys(names), value_table, values,
-                      bbox, groups)
+    return LayerTiles(spec, g, kind, levels, _mvt_ids(ids), encode_keys(names), value_fields(value_table),
+                      values, bbox, groups)
 
 
 def prepare_frame(spec: LayerSpec, frame: Any, g: Grid) -> LayerTiles:

@@ -11,7 +11,8 @@ import shapely
 from google.protobuf.internal.encoder import _VarintBytes  # type: ignore[import-untyped]
 from shapely import affinity
 
-from geo.mvt import EXTENT, TileBox, clip, encode_geometries, encode_keys, encode_layer, encode_value, varints
+from geo.mvt import (EXTENT, TileBox, clip, encode_geometries, encode_keys, encode_layer, encode_value, value_fields,
+                     varints)
 
 BOX = TileBox(1000.0, 2000.0, 1400.0, 2400.0)  # 400 x 400 units of some grid CRS
 SCALE = EXTENT / 400
@@ -26,7 +27,7 @@ def _encode(geoms: list[shapely.Geometry], kind: str, values: list[object] | Non
     table = [encode_value(v) for v in vals]
     rows = np.array([[i % len(vals)] for i in range(len(arr))])[g.keep]
     ids = np.arange(10, 10 + len(arr), dtype=np.uint64)[g.keep]
-    data = encode_layer("layer", kind, ids, g, rows, encode_keys(["p"]), table)  # type: ignore[arg-type]
+    data = encode_layer("layer", kind, ids, g, rows, encode_keys(["p"]), value_fields(table))  # type: ignore[arg-type]
     return mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})["layer"]
 
 
