@@ -11,8 +11,17 @@ import shapely
 from google.protobuf.internal.encoder import _VarintBytes  # type: ignore[import-untyped]
 from shapely import affinity
 
-from geo.mvt import (EXTENT, TileBox, clip, encode_geometries, encode_keys, encode_layer, encode_value, value_fields,
-                     varints)
+from geo.mvt import (
+    EXTENT,
+    TileBox,
+    clip,
+    encode_geometries,
+    encode_keys,
+    encode_layer,
+    encode_value,
+    value_fields,
+    varints,
+)
 
 BOX = TileBox(1000.0, 2000.0, 1400.0, 2400.0)  # 400 x 400 units of some grid CRS
 SCALE = EXTENT / 400
