@@ -18,7 +18,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from maps.data import Build, Layer
@@ -45,6 +45,8 @@ LABELLED = ("ports", "cities")  # layers whose features get a text label on the 
 DRAWN = ("border-region", "rivers", "boundary", "crossings", "cities", "ports")
 LABEL_SIZE = {"ports": 6.5, "cities": 5.5}
 CREDITS_SIZE = 5.5
+LEGEND_X, LEGEND_TOP = LOCATOR_RECT[0] - 0.02, 0.6  # figure fractions
+LEGEND_ROW_PT = 12.0
 NO_LIGATURES = ("-liga", "-clig")
 CREDITS_TOP = 0.098  # figure fraction: the attributions hang below, the "Sources" heading sits on it
 
@@ -75,8 +77,9 @@ def fit(extent: Box, paper: str) -> Box:
     return _fit_ratio(extent, MAP_RECT[2] * w_in / (MAP_RECT[3] * h_in))
 
 
-def prepare(build: Build, extent: Box) -> View:
-    """Clip and simplify every drawn layer to the union of ``extent`` fitted to each paper."""
+def prepare(build: Build, extent: Box, most: dict[str, int] | None = None) -> View:
+    """Clip and simplify every drawn layer to the union of ``extent`` fitted to each paper; of the layers in
+    ``most`` (id -> count) keep only the biggest features (the overview cannot show 700 towns)."""
     fitted = [fit(extent, paper) for paper in PAPERS]
     box = (min(b[0] for b in fitted), min(b[1] for b in fitted), max(b[2] for b in fitted), max(b[3] for b in fitted))
     tolerance = (box[2] - box[0]) / 20000  # a tenth of a printed point: invisible, and whole polygons cost seconds
@@ -86,6 +89,8 @@ def prepare(build: Build, extent: Box) -> View:
         size_by = layer.spec.style.size_by
         if size_by and size_by in gdf.columns:  # the biggest first: they get their labels before the small ones
             gdf = gdf.sort_values(size_by, ascending=False, kind="stable")
+        if most and layer.id in most:
+            gdf = gdf.iloc[: most[layer.id]]
         if kind_of(layer.spec) != "circle" and not gdf.empty:
             gdf = gdf.clip(box)
             gdf = gdf.set_geometry(gdf.geometry.simplify(tolerance))
@@ -150,8 +155,10 @@ def frame(view: View, locator: Locator, paper: str, build: Build) -> Frame:
     north_arrow(ax)
     inset = _locator(fig, locator, box)
     _attributions(fig, build)
+    fr = Frame(fig, ax, inset, box, view, graticule)
+    _legend_symbols(fr)
     plain_text([fig])
-    return Frame(fig, ax, inset, box, view, graticule)
+    return fr
 
 
 def dress(fr: Frame, build: Build, lang: Lang, heading: str, date: str, label_limit: int = 40,
@@ -163,13 +170,12 @@ def dress(fr: Frame, build: Build, lang: Lang, heading: str, date: str, label_li
     fig = fr.fig
     added: list[Artist] = [fig.text(MAP_RECT[0], 0.925, heading, fontsize=18, weight="bold")]
     added += label_graticule(fr.ax, *fr.graticule, lang)
-    handles = [_handle(layer, lang) for layer, _ in fr.view.layers if "basemap" not in layer.spec.roles]
-    added.append(fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(LOCATOR_RECT[0] - 0.01, 0.6),
-                            fontsize=7, title=text("legend", lang), title_fontsize=9, frameon=False,
-                            alignment="left"))
+    added.append(fig.text(LEGEND_X, LEGEND_TOP, text("legend", lang), fontsize=9, va="top"))
+    added += [fig.text(LEGEND_X + 0.035, y, title(layer.spec.title, lang), fontsize=7, va="center")
+              for layer, y in _legend_rows(fr)]
     added.append(fr.locator.text(0.5, 1.02, text("locator", lang), transform=fr.locator.transAxes, ha="center",
                                  va="bottom", fontsize=7))
-    added += _labels(fr, lang, label_limit, labelled, focus)
+    added += _labels(fr, build, lang, label_limit, labelled, focus)
     added.append(fig.text(MAP_RECT[0], CREDITS_TOP, f"{text('sources', lang)}:", fontsize=CREDITS_SIZE + 0.5,
                           weight="bold", va="bottom"))
     added.append(fig.text(MAP_RECT[0], 0.012, text("built", lang, date=date, build=build.label), fontsize=6))
@@ -210,21 +216,43 @@ def _marker_area(layer: Layer) -> float:
     return max(layer.spec.style.radius**2 * 1.1, 8.0)
 
 
-def _handle(layer: Layer, lang: Lang) -> Artist:
-    style, kind = layer.spec.style, kind_of(layer.spec)
-    label = title(layer.spec.title, lang)
-    if kind == "fill":
-        region = layer.id == "border-region"
-        return Patch(facecolor=style.fill_color or style.color, edgecolor="none" if region else style.color,
-                     alpha=0.3 if region else None, label=label)
-    if kind == "line":
-        return Line2D([], [], label=label, **{**_line_style(layer), "linewidth": 1.5})  # type: ignore[arg-type]
-    return Line2D([], [], marker="o", linestyle="", color=style.fill_color or style.color, markeredgecolor="#333333",
-                  markeredgewidth=0.3, markersize=math.sqrt(_marker_area(layer)), label=label)
+def _legend_rows(fr: Frame) -> list[tuple[Layer, float]]:
+    """The data layers in view and the height (figure fraction) of their legend row, top to bottom."""
+    step = LEGEND_ROW_PT / (fr.fig.get_figheight() * 72)
+    shown = [layer for layer, _ in fr.view.layers if "basemap" not in layer.spec.roles]
+    return [(layer, LEGEND_TOP - 0.035 - i * step) for i, layer in enumerate(shown)]
 
 
-def _labels(fr: Frame, lang: Lang, limit: int, labelled: Sequence[str], focus: str | None) -> list[Artist]:
-    """Feature labels: the sheet's own feature first, then ports, then cities (biggest first), none overlapping."""
+def _legend_symbols(fr: Frame) -> None:
+    """The legend's symbols, drawn as the layers are (the words come with each language).
+
+    Drawn by hand rather than by ``Figure.legend``: its layout and handle copies cost ~0.08 s of CPU per PDF.
+    """
+    fig = fr.fig
+    w, h = 0.025, 6 / (fig.get_figheight() * 72)
+    x = LEGEND_X + 0.003
+    for layer, y in _legend_rows(fr):
+        style, kind = layer.spec.style, kind_of(layer.spec)
+        if kind == "fill":
+            region = layer.id == "border-region"
+            fig.add_artist(Rectangle((x, y - h / 2), w, h, transform=fig.transFigure,
+                                     facecolor=style.fill_color or style.color, alpha=0.3 if region else None,
+                                     edgecolor="none" if region else style.color, linewidth=0.6))
+        elif kind == "line":
+            fig.add_artist(Line2D([x, x + w], [y, y], transform=fig.transFigure,
+                                  **{**_line_style(layer), "linewidth": 1.5}))  # type: ignore[arg-type]
+        else:
+            fig.add_artist(Line2D([x + w / 2], [y], transform=fig.transFigure, marker="o", linestyle="",
+                                  color=style.fill_color or style.color, markeredgecolor="#333333",
+                                  markeredgewidth=0.3, markersize=math.sqrt(_marker_area(layer))))
+
+
+def _labels(fr: Frame, build: Build, lang: Lang, limit: int, labelled: Sequence[str],
+            focus: str | None) -> list[Artist]:
+    """Feature labels: the sheet's own feature first, then ports, then cities (biggest first), none overlapping.
+
+    Words every name of a layer starts with ("Cruce fronterizo ...") are left out: the legend says what they are.
+    """
     items = []
     points = []
     for layer, gdf in fr.view.layers:
@@ -234,12 +262,14 @@ def _labels(fr: Frame, lang: Lang, limit: int, labelled: Sequence[str], focus: s
             points += inside
         if layer.id not in labelled:
             continue
-        names = display_names(layer.spec, gdf, lang)
+        head = _common_head(display_names(layer.spec, build.layers[layer.id].gdf, lang))
+        names = [name[len(head):] for name in display_names(layer.spec, gdf, lang)]
+        focus_name = focus[len(head):] if focus and focus.startswith(head) else focus
         seen = set(inside)
         rows = [(n, p.x, p.y) for n, p in zip(names, pts, strict=True) if (p.x, p.y) in seen]
         pages = "feature-pages" in layer.spec.roles
         for name, x, y in rows[:limit]:
-            own = pages and name == focus
+            own = pages and name == focus_name
             style = {"color": "#111111", "weight": "bold"} if own else {"color": "#333333"}
             size = 8.0 if own else LABEL_SIZE.get(layer.id, 6.0)
             rank = 0 if own else (LABELLED.index(layer.id) + 1 if layer.id in LABELLED else len(LABELLED) + 1)
@@ -247,6 +277,17 @@ def _labels(fr: Frame, lang: Lang, limit: int, labelled: Sequence[str], focus: s
     items.sort(key=lambda item: item[0])  # stable: each layer keeps its own order (biggest first)
     placed = place_labels(fr.ax, [item[1:] for item in items], points, DPI)
     return list(placed)
+
+
+def _common_head(names: Sequence[str]) -> str:
+    """The whole words (with their trailing space) that every one of ``names`` starts with and none is only."""
+    if len(names) < 2:
+        return ""
+    words = [name.split(" ") for name in names]
+    n = 0
+    while all(len(w) > n + 1 and w[n] == words[0][n] for w in words):
+        n += 1
+    return " ".join(words[0][:n]) + " " if n else ""
 
 
 def _locator(fig: Figure, loc: Locator, box: Box) -> Axes:
@@ -260,8 +301,9 @@ def _locator(fig: Figure, loc: Locator, box: Box) -> Axes:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     half_w = max((box[2] - box[0]) / 2, (loc.extent[2] - loc.extent[0]) / 60)
     half_h = max((box[3] - box[1]) / 2, (loc.extent[3] - loc.extent[1]) / 60)
-    ax.add_patch(Rectangle((cx - half_w, cy - half_h), 2 * half_w, 2 * half_h, fill=False, edgecolor="#d00000",
-                           linewidth=1.2, zorder=5))
+    if box[2] - box[0] < (loc.extent[2] - loc.extent[0]) / 2:  # the overview is the inset's ground: no outline
+        ax.add_patch(Rectangle((cx - half_w, cy - half_h), 2 * half_w, 2 * half_h, fill=False, edgecolor="#d00000",
+                               linewidth=1.2, zorder=5))
     ax.set_xlim(loc.extent[0], loc.extent[2])
     ax.set_ylim(loc.extent[1], loc.extent[3])
     ax.set_aspect(1 / math.cos(math.radians((loc.extent[1] + loc.extent[3]) / 2)))

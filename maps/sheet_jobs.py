@@ -36,6 +36,7 @@ class Job:
     words: tuple[tuple[Lang, str, str | None], ...]  # (language, title, name of the feature in focus)
     label_limit: int = 40
     labelled: tuple[str, ...] = ("ports", "cities")
+    most: tuple[tuple[str, int], ...] = ()  # (layer id, count): draw only the biggest features of that layer
 
 
 def load_drawn(build_dir: Path) -> Build:
@@ -68,7 +69,7 @@ class Renderer:
         The PNG of each language is the frame's raster (drawn once per paper) with that language's words
         drawn over it: the layers are rasterized once for both languages.
         """
-        view = prepare(self.build, job.extent)
+        view = prepare(self.build, job.extent, dict(job.most))
         files = []
         for paper in PAPERS:
             fr = frame(view, self.locator, paper, self.build)

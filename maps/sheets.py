@@ -23,6 +23,7 @@ SHEETS_DIR = "sheets"
 #: hard-linked from the current build instead of being rendered again
 OUTPUTS = (SHEETS_DIR,)
 MARKER = ".bordergeo-sheets"  # marks a directory we wrote, so re-rendering may replace it
+OVERVIEW_CITIES = 80  # the overview draws the biggest cities only (700 towns would be a smudge at this scale)
 PORT_MARGIN_DEG = 0.25  # half the width of a port sheet's map around the port, degrees
 
 
@@ -74,7 +75,8 @@ def render_sheets(
 def sheet_jobs(build: Build, langs: tuple[Lang, ...], ports: tuple[str, ...] | None = None) -> list[Job]:
     """The overview, then one job per port (all, or the ``ports`` codes), each in ``langs``."""
     overview = Job("overview", region(build), tuple((lang, text("overview", lang), None) for lang in langs),
-                   label_limit=30, labelled=("cities",))  # port names are long: they have their own sheets
+                   label_limit=40, labelled=("cities",), most=(("cities", OVERVIEW_CITIES),))
+    # port names are long, and each port has its own sheet: the overview labels cities only
     jobs = [overview]
     found: set[str] = set()
     for layer in build.with_role("feature-pages"):
