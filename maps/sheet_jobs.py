@@ -6,8 +6,10 @@ a lock held by another thread and hang. Each worker loads the drawn layers and t
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import struct
 import zlib
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ from maps.data import Build, built_ids, load_build
 from maps.i18n import Lang
 from maps.sheet_draw import DPI, DRAWN, PAPERS, Box, Locator, dress, frame, prepare
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MAX_WORKERS = 4  # each worker holds the layers (~300 MB); more than the cores only adds memory
 
 
@@ -116,9 +119,24 @@ def _chunk(f: BinaryIO, kind: bytes, data: bytes) -> None:
 _worker: Renderer | None = None
 
 
-def _start_worker(build_dir: Path, out: Path, date: str) -> None:
+def _start_worker(build_dir: Path, out: Path, date: str, parent: int) -> None:
     global _worker
+    _die_with(parent)
     _worker = Renderer(load_drawn(build_dir), out, date)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this worker when ``parent`` dies: a killed build must not leave workers rendering.
+
+    (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere the workers exit at their next job.)
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl: nobody will collect our work
+        os._exit(1)
 
 
 def _run(job: Job) -> list[str]:
@@ -139,7 +157,7 @@ def run_jobs(build: Build, out: Path, date: str, jobs: Sequence[Job], workers: i
         return [file for job in jobs for file in renderer.render(job)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(build.path, out, date)) as pool:
+                             initargs=(build.path, out, date, os.getpid())) as pool:
         futures = [pool.submit(_run, job) for job in jobs]
         try:
             return [file for future in futures for file in future.result()]
