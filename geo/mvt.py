@@ -52,6 +52,10 @@ class Geometries:
     offsets: np.ndarray
 
 
+#: the tags of a layer's features: packed bytes, byte offsets per feature, the value indexes they refer to
+Tags = tuple[bytes, np.ndarray, np.ndarray]
+
+
 def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Protobuf varints of non-negative integers, concatenated, and the byte length of each."""
     v = values.astype(np.uint64, copy=False)
@@ -234,14 +238,13 @@ def _polygons(present: np.ndarray, xy: np.ndarray, ring_off: np.ndarray, poly_of
     n_rings = len(ring_off) - 1
     ring_id = np.repeat(np.arange(n_rings), np.diff(ring_off))
     keep = _dedupe(xy, ring_off)
-    # the closing point repeats the first: drop the last kept point of a ring when it equals the first
+    # the closing point repeats the first (GEOS rings are closed, so after rounding and removing repeats the
+    # last kept point still equals the first): drop it from every ring that kept more than one point
     idx = np.flatnonzero(keep)
     ring_of_kept = ring_id[idx]
     first_pos = np.searchsorted(ring_of_kept, np.arange(n_rings))
     last_pos = np.searchsorted(ring_of_kept, np.arange(n_rings), side="right") - 1
-    has = last_pos > first_pos
-    closing = has & np.all(xy[idx[last_pos.clip(0)]] == xy[idx[first_pos.clip(0, max(len(idx) - 1, 0))]], axis=1)
-    keep[idx[last_pos[closing]]] = False
+    keep[idx[last_pos[last_pos > first_pos]]] = False
     idx = np.flatnonzero(keep)
     ring_of_kept = ring_id[idx]
     counts = np.bincount(ring_of_kept, minlength=n_rings)
@@ -289,8 +292,12 @@ def _assemble(present: np.ndarray, pts: np.ndarray, counts: np.ndarray, feature:
     """Frame the parts that survived into per-feature command streams."""
     if len(pts) == 0:
         return Geometries(np.zeros(0, dtype=np.int64), b"", np.zeros(1, dtype=np.int64))
-    used = np.unique(feature)
-    compact = np.searchsorted(used, feature)
+    # ``feature`` is sorted: its distinct values start where it changes
+    change = np.empty(len(feature), dtype=bool)
+    change[0] = True
+    np.not_equal(feature[1:], feature[:-1], out=change[1:])
+    used = feature[change]
+    compact = np.cumsum(change) - 1
     part_off = np.concatenate([[0], np.cumsum(counts)])
     stream, feat_off = _paths(pts, part_off, compact, closed, len(used))
     return _frame(present[used], stream, feat_off)
@@ -302,7 +309,7 @@ def _frame(keep: np.ndarray, stream: np.ndarray, elem_off: np.ndarray) -> Geomet
     return Geometries(keep, data, byte_off)
 
 
-def encode_tags(values: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+def encode_tags(values: np.ndarray) -> Tags:
     """Tags of features whose value indexes are the rows of ``values`` (-1: no value).
 
     Returns the concatenated packed tags, the byte offsets per feature and the global value indexes the
@@ -338,18 +345,18 @@ def value_fields(value_table: list[bytes]) -> list[bytes]:
 
 
 def encode_layer(name: str, kind: Kind, ids: np.ndarray, geometries: Geometries, values: np.ndarray,
-                 keys: bytes, fields: list[bytes], extent: int = EXTENT) -> bytes:
+                 keys: bytes, fields: list[bytes], extent: int = EXTENT, tags: Tags | None = None) -> bytes:
     """A ``Layer`` message (field 3 of ``Tile``, framed): ``ids``/``values`` are rows of the kept features.
 
     ``keys`` is the layer's encoded key fields (:func:`encode_keys`), ``fields`` its framed values
-    (:func:`value_fields`), indexed by ``values``.
+    (:func:`value_fields`), indexed by ``values``; ``tags``, when given, is ``encode_tags(values)``.
     """
-    tags, tag_off, used = encode_tags(values)
+    tag_data, tag_off, used = tags if tags is not None else encode_tags(values)
     gtype = b"\x18" + bytes([GEOM_TYPE[kind]])
     geo_data, geo_off = geometries.data, geometries.offsets
     parts: list[bytes] = [b"\x78\x02\x0a", varint(len(name.encode())), name.encode()]
     for i, fid in enumerate(ids.tolist()):
-        t = tags[tag_off[i]:tag_off[i + 1]]
+        t = tag_data[tag_off[i]:tag_off[i + 1]]
         g = geo_data[geo_off[i]:geo_off[i + 1]]
         body = b"".join((b"\x08", varint(fid), b"\x12", varint(len(t)), t, gtype, b"\x22", varint(len(g)), g))
         parts += (b"\x12", varint(len(body)), body)

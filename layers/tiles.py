@@ -25,11 +25,13 @@ import shapely
 from geo.mvt import (
     Geometries,
     Kind,
+    Tags,
     TileBox,
     clip,
     encode_geometries,
     encode_keys,
     encode_layer,
+    encode_tags,
     encode_value,
     is_missing,
     square,
@@ -46,6 +48,8 @@ SIMPLIFY_UNITS = 1.0
 MAX_GROUPS = 12
 #: tiles inside polygons repeat: their encoded layers are kept, up to this many per layer
 MAX_INTERIORS = 4096
+#: distinct feature sets whose encoded tags are kept, per layer
+MAX_TAG_SETS = 16384
 #: layer selections (collections=) whose tilesets are kept
 MAX_SELECTIONS = 256
 
@@ -87,6 +91,8 @@ class LayerTiles:
     groups: list[np.ndarray] | None = None
     #: encoded layers of tiles lying inside polygons, by the rows that cover them (bounded, see _interior)
     interiors: dict[tuple[int, bytes], bytes] = field(default_factory=dict, repr=False)
+    #: encoded tags by the rows of the features a tile holds (bounded, see _tags)
+    tag_sets: dict[bytes, Tags] = field(default_factory=dict, repr=False, compare=False)
     #: held while a level is made, so a server's warm-up thread and a request never make the same one twice
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -170,8 +176,18 @@ class LayerTiles:
                 part = Geometries(geometries.keep[lo:hi], geometries.data, geometries.offsets[lo:hi + 1])
                 sel = rows[kept[lo:hi]]
                 out[t] = encode_layer(self.id, self.kind, self.ids[sel], part, self.values[sel], self.keys,
-                                      self.value_fields, boxes[t].extent)
+                                      self.value_fields, boxes[t].extent, self._tags(sel))
         return out
+
+    def _tags(self, rows: np.ndarray) -> Tags:
+        """The encoded tags of features ``rows``: neighbouring tiles mostly hold the same features."""
+        key = rows.tobytes()
+        found = self.tag_sets.get(key)
+        if found is None:
+            found = encode_tags(self.values[rows])
+            if len(self.tag_sets) < MAX_TAG_SETS:
+                self.tag_sets[key] = found
+        return found
 
     def _interior(self, z: int, rows: np.ndarray, box: TileBox) -> bytes:
         """The layer of a tile lying inside each of the polygons ``rows``: their squares, encoded once."""
