@@ -10,10 +10,13 @@ metadata, and the project is in a Lambert conformal conic fitted to the border (
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pyproj import CRS, Transformer
@@ -54,8 +57,18 @@ def render_into(build_dir: Any) -> None:
     write_layer_styles(store, specs, scales)
 
 
+def _own_copy(path: Path) -> None:
+    """Make ``path`` this build's own file: an unchanged GeoPackage is hard-linked from the previous build,
+    and a published build must never change, so it is copied before it is written to."""
+    if path.stat().st_nlink > 1:
+        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        shutil.copyfile(path, staged)
+        os.replace(staged, path)
+
+
 def write_layer_styles(store: BuildStore, specs: Sequence[LayerSpec], scales: Mapping[str, Scales]) -> None:
     """Each layer's QML as its default style in the GeoPackage's ``layer_styles`` (registered in gpkg_contents)."""
+    _own_copy(store.gpkg_path)
     with sqlite3.connect(store.gpkg_path) as db:
         geometry = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
         db.execute(_STYLES_TABLE)

@@ -105,3 +105,34 @@ def test_project_renders_non_blank(kit: dict[str, Any]) -> None:
     rgb = np.asarray(Image.open(kit["png"]).convert("RGB")).astype(int)
     assert rgb.shape[:2] == (SIZE[1], SIZE[0])
     assert (np.abs(rgb - 255).sum(axis=2) > 30).mean() > 0.2
+
+
+def test_writing_the_styles_never_changes_a_geopackage_shared_with_another_build(data_settings: Any,
+                                                                               tmp_path: Path) -> None:
+    """Builds hard-link unchanged files from the build before; the styles step must write its own copy."""
+    from layers.qgis_project import render_into
+
+    published = BuildStore(data_settings.current.resolve())
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name in ("manifest.json", published.gpkg_path.name):
+        os.link(published.path / name, staged / name)
+    for path in published.path.glob("*.parquet"):  # the scales read the layers
+        os.link(path, staged / path.name)
+    before = published.gpkg_path.stat()
+    digest = _sha256(published.gpkg_path)
+    render_into(staged)
+    after = published.gpkg_path.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    assert _sha256(published.gpkg_path) == digest
+    ours = BuildStore(staged).gpkg_path
+    assert ours.stat().st_ino != before.st_ino and ours.stat().st_nlink == 1
+    with sqlite3.connect(ours) as db:  # and the staged copy has every layer's style
+        styled = {row[0] for row in db.execute("SELECT f_table_name FROM layer_styles")}
+    assert styled == set(json.loads((staged / "manifest.json").read_text())["layers"])
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
