@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
 
+import geopandas as gpd
 import orjson
 import pandas as pd
 from fastapi import APIRouter
@@ -22,8 +23,10 @@ from api import glyphs, html
 from api.dependencies import CtxDep, respond
 from api.i18n import Lang, tr
 from api.params import HTML, check_params, negotiate
+from api.source import Output, Selection, Sources
 from layers import mapstyle
 from layers.classes import build_scales
+from layers.mapstyle import Json
 from layers.registry import default_registry
 from layers.spec import LayerSpec
 from layers.store import BuildStore
@@ -40,17 +43,33 @@ BORDER_BOUNDS = (-117.3, 25.8, -97.1, 32.8)
 
 def bounds(boxes: Mapping[str, Sequence[float]], specs: Sequence[LayerSpec]) -> list[float]:
     """The first view: the extent (``boxes`` by layer id) of the layers with role ``context`` (the boundary)."""
-    boxes = {s.id: boxes[s.id] for s in specs if "context" in s.roles and s.id in boxes}
-    if not boxes:
-        return list(BORDER_BOUNDS)
-    found = list(boxes.values())
+    return union_of(boxes, specs, "context") or list(BORDER_BOUNDS)
+
+
+def basemap_region(boxes: Mapping[str, Sequence[float]], specs: Sequence[LayerSpec]) -> list[float] | None:
+    """The box the layers with role ``basemap`` cover together (None without any)."""
+    return union_of(boxes, specs, "basemap")
+
+
+def union_of(boxes: Mapping[str, Sequence[float]], specs: Sequence[LayerSpec], role: str) -> list[float] | None:
+    """The box around ``boxes`` (by layer id) of the layers with ``role``; None when there are none."""
+    found = [boxes[s.id] for s in specs if role in s.roles and s.id in boxes]
+    if not found:
+        return None
     return [min(b[0] for b in found), min(b[1] for b in found), max(b[2] for b in found), max(b[3] for b in found)]
 
 
 def page(style_url: str, maplibre_url: str, assets_url: str, view: Sequence[float], lang: Lang = "en",
-         pmtiles: bool = False, links: Iterable[tuple[str, str]] = ()) -> bytes:
-    """The viewer page drawing ``style_url`` (MapLibre from ``maplibre_url``, our scripts from ``assets_url``)."""
-    config = {"style": style_url, "pmtiles": pmtiles, "bounds": [list(view[:2]), list(view[2:4])], "lang": lang}
+         pmtiles: bool = False, links: Iterable[tuple[str, str]] = (), labels: Sequence[Json] = (),
+         region: Sequence[float] | None = None) -> bytes:
+    """The viewer page drawing ``style_url`` (MapLibre from ``maplibre_url``, our scripts from ``assets_url``).
+
+    ``labels`` are the area label points (``mapstyle.area_labels``) the page draws instead of the tiles' areas;
+    ``region`` the box the basemap layers cover (the page draws the sea in it, a neutral ground outside).
+    """
+    config = {"style": style_url, "pmtiles": pmtiles, "bounds": [list(view[:2]), list(view[2:4])], "lang": lang,
+              "labels": {"type": "FeatureCollection", "features": list(labels)},
+              "region": list(region) if region else None}
     return html.render("viewer.html", config=config, maplibre=maplibre_url, assets=assets_url, links=list(links),
                        lang=lang)
 
@@ -65,8 +84,21 @@ async def viewer(c: CtxDep) -> Response:
     links = [(c.url("/", f="html"), "API"), (c.url("/styles"), tr("styles", c.lang)),
              (f"{c.base}/maps/" + ("index.es.html" if c.lang == "es" else ""), tr("maps", c.lang))]
     body = page(f"{c.base}/styles/default?f=mapbox", f"{c.base}/static/maplibre", f"{c.base}/static/viewer",
-                bounds(boxes, specs), c.lang, links=links)
+                bounds(boxes, specs), c.lang, links=links, labels=await served_labels(c.sources),
+                region=basemap_region(boxes, specs))
     return respond(body, "text/html", c)
+
+
+async def served_labels(sources: Sources) -> list[Json]:
+    """The area label points of the served layers, computed once per build (kept in ``sources.memo``)."""
+    found: list[Json] | None = sources.memo.get("viewer:labels")
+    if found is None:
+        found = []
+        for spec in mapstyle.labelled_areas([source.spec for source in sources.values()]):
+            out = Output(properties=tuple(mapstyle.label_columns(spec)))
+            found += mapstyle.area_labels(spec, await sources[spec.id].frame(Selection(), out))
+        sources.memo["viewer:labels"] = found
+    return found
 
 
 def write_static_viewer(out_dir: Path, build_dir: Path, pmtiles_url: str = "bordergeo.pmtiles",
@@ -94,8 +126,10 @@ def write_static_viewer(out_dir: Path, build_dir: Path, pmtiles_url: str = "bord
         (glyph_dir / f"{start}-{start + 255}.pbf").write_bytes(glyphs.glyph_pbf(start))
     target = out_dir / "viewer.html"
     boxes = {lid: entry["bbox"] for lid, entry in manifest["layers"].items()}
+    labels = [point for spec in mapstyle.labelled_areas(specs) for point in mapstyle.area_labels(
+        spec, gpd.read_parquet(store.layer_path(spec.id), columns=[*mapstyle.label_columns(spec), "geometry"]))]
     target.write_bytes(page("viewer/style.json", "viewer", "viewer", bounds(boxes, specs),
-                            pmtiles=True, links=links))
+                            pmtiles=True, links=links, labels=labels, region=basemap_region(boxes, specs)))
     return target
 
 
@@ -103,7 +137,7 @@ def label_ranges(store: BuildStore, specs: Sequence[LayerSpec]) -> list[int]:
     """The glyph ranges (first code points) the labels of the build's layers need."""
     starts = {0}
     for spec in specs:
-        fields = [f for f in (spec.style.label, spec.style.name_es_field) if f]
+        fields = mapstyle.label_columns(spec) if spec.style.label else []
         path = store.layer_path(spec.id)
         if not fields or not path.is_file():
             continue

@@ -16,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import geopandas as gpd
+import shapely
+from shapely.ops import polylabel
+
 from layers.classes import MIN_RADIUS, NO_DATA, OTHER, Scales, max_radius
 from layers.i18n import prop_label, unit_label
 from layers.spec import LayerSpec
@@ -25,6 +29,7 @@ SOURCE = "bordergeo"
 DEFAULT = "default"
 FONT = "Roboto Regular"  # the one font stack our glyph PBFs are rendered in
 BACKGROUND = "#f3f1ec"  # a neutral ground when there is no basemap
+LABELS = "bordergeo:layer"  # the property of an area label point naming its layer (see area_labels)
 SEA = "#dbe7ee"  # with basemap layers, the background is the sea around their land (as on the Folium maps)
 MIN_FILL_OPACITY = 0.6  # as the Folium maps: points and choropleth classes must read clearly
 _ORDER = {"fill": 0, "line": 1, "circle": 2}
@@ -231,3 +236,33 @@ def _layer_meta(spec: LayerSpec) -> Json:
                         "label_es": prop_label(p.name, "es"), "unit": p.unit and unit_label(p.unit, "en"),
                         "unit_es": p.unit and unit_label(p.unit, "es")} for p in spec.properties],
     }
+
+
+def labelled_areas(specs: Sequence[LayerSpec]) -> list[LayerSpec]:
+    """The polygon layers that declare a label (state names): a viewer labels them from points."""
+    return [s for s in specs if s.style.label and kind_of(s) == "fill"]
+
+
+def label_columns(spec: LayerSpec) -> list[str]:
+    """The properties a layer's labels read: the label, and its Spanish form where the layer has one."""
+    return list(dict.fromkeys(f for f in (spec.style.label, spec.style.name_es_field) if f))
+
+
+def area_labels(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[Json]:
+    """One GeoJSON point per feature of a polygon layer, well inside its largest part, with its label fields.
+
+    A vector tile holds the part of a polygon inside it, so a label drawn from the tiles repeats in every
+    tile a state crosses (California four times at zoom 10); drawn from these points it appears once.
+    """
+    out: list[Json] = []
+    columns = label_columns(spec)
+    for geom, *values in zip(gdf.geometry, *(gdf[c] for c in columns), strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        biggest = max(getattr(geom, "geoms", [geom]), key=lambda part: part.area)
+        where = polylabel(biggest, tolerance=max(shapely.area(biggest) ** 0.5 / 100, 1e-6))
+        props: Json = {LABELS: spec.id} | {c: v for c, v in zip(columns, values, strict=True) if isinstance(v, str)}
+        out.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(where.x, 5),
+                                                                                     round(where.y, 5)]},
+                    "properties": props})
+    return out

@@ -66,12 +66,15 @@ class View:
         return dict(self.page.evaluate(RENDERED, ids))
 
     def drawn_fraction(self, path: Path) -> float:
-        """Screenshot to ``path``; the share of pixels that are not the map background."""
-        ground = str(self.page.evaluate("bordergeo.map.getPaintProperty('background', 'background-color')"))
-        background = np.array([int(ground[i:i + 2], 16) for i in (1, 3, 5)])  # the style writes #rrggbb
+        """Screenshot to ``path``; the share of pixels that are neither the ground nor the sea (no feature)."""
+        grounds = self.page.evaluate("""['background', 'region'].filter(id => bordergeo.map.getLayer(id))
+            .map(id => bordergeo.map.getPaintProperty(id, id === 'region' ? 'fill-color' : 'background-color'))""")
         self.page.screenshot(path=str(path))
         rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
-        return float((np.abs(rgb - background).sum(axis=2) > 12).mean())
+        plain = np.zeros(rgb.shape[:2], dtype=bool)
+        for ground in grounds:  # the style writes #rrggbb
+            plain |= np.abs(rgb - np.array([int(ground[i:i + 2], 16) for i in (1, 3, 5)])).sum(axis=2) <= 12
+        return float((~plain).mean())
 
     def settle(self) -> None:
         """Wait until the map has drawn every tile it needs."""
@@ -281,13 +284,36 @@ def test_layers_that_appear_closer_in(desktop_anywhere: View, server: str, serve
     assert view.errors == [] and view.offsite == []
 
 
+def test_state_names_appear_once(desktop_anywhere: View, output_dir: Path) -> None:
+    """Areas are labelled from one point each: from the tiles, a state's name repeats in every tile it crosses."""
+    view = desktop_anywhere
+    view.show_only(set())  # only the basemap, whose states are labelled
+    view.jump([-106.45, 31.76], 6)  # El Paso: New Mexico, Chihuahua and Sonora in view
+    layers = [lyr["id"] for lyr in view.page.evaluate("bordergeo.map.getStyle().layers")
+              if lyr["type"] == "symbol" and default_registry()[lyr["metadata"]["bordergeo:layer"]].geometry_type
+              in ("Polygon", "MultiPolygon")]
+    names = view.page.evaluate("ls => bordergeo.map.queryRenderedFeatures({layers: ls}).map(f => f.properties.name)",
+                               layers)
+    assert "New Mexico" in names and "Chihuahua" in names
+    assert sorted(names) == sorted(set(names))
+    view.page.screenshot(path=str(output_dir / "viewer-states-z6.png"))
+
+
 def test_phone_and_spanish(browser: Browser, server: str, served: list[str], output_dir: Path) -> None:
     context, view = open_view(browser, f"{server}/viewer?lang=es", size=(375, 812))
     try:
         assert view.page.locator("html").get_attribute("lang") == "es"
         assert view.page.locator("#bg-layers").get_attribute("open") is None  # folded on a phone
         assert view.page.locator("#bg-layers summary").inner_text() == "Capas"
-        assert view.drawn_fraction(output_dir / "viewer-375x812-es.png") > 0.1
+        shot = output_dir / "viewer-375x812-es.png"
+        assert view.drawn_fraction(shot) > 0.1
+        # the phone's first view reaches past the basemap's region (south of 21.5° N): neutral ground there, not sea
+        x, y = view.page.evaluate("Object.values(bordergeo.map.project([-107, 19]))")
+        assert 0 <= x < 375 and 0 <= y < 812
+        outside, sea = view.page.evaluate("""[bordergeo.map.getPaintProperty('background', 'background-color'),
+                                              bordergeo.map.getPaintProperty('region', 'fill-color')]""")
+        pixel = np.asarray(Image.open(shot).convert("RGB"))[int(y), int(x)]
+        assert "#" + "".join(f"{c:02x}" for c in pixel) == outside != sea
         view.page.locator("#bg-layers summary").click()
         labels = view.page.locator("#bg-layers li label").all_inner_texts()
         assert sorted(labels) == sorted(title(default_registry()[c].title, "es") for c in switchable(served))

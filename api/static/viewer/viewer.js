@@ -5,6 +5,7 @@
   "use strict";
   const config = JSON.parse(document.getElementById("bg-config").textContent);
   const here = new URL(".", location.href).href;
+  const OUTSIDE = "#d6d6d2"; // the ground beyond the basemap's region
   const TEXT = {
     en: { layers: "Layers", basemap: "Background", none: "no value", error: "The map could not be loaded: " },
     es: { layers: "Capas", basemap: "Fondo", none: "sin valor", error: "No se pudo cargar el mapa: " },
@@ -30,6 +31,37 @@
       }
       if (source.tiles) source.tiles = source.tiles.map(absolute);
     }
+    return style;
+  }
+
+  /** Areas (states) labelled once, from the page's label points, rather than in every tile they cross. */
+  function useAreaLabels(style) {
+    const points = config.labels || { features: [] };
+    const labelled = new Set(points.features.map((f) => f.properties["bordergeo:layer"]));
+    if (labelled.size === 0) return style;
+    style.sources["bordergeo-labels"] = { type: "geojson", data: points };
+    for (const layer of style.layers) {
+      const id = layer.metadata && layer.metadata["bordergeo:label"] && layer.metadata["bordergeo:layer"];
+      if (!labelled.has(id)) continue;
+      layer.source = "bordergeo-labels";
+      delete layer["source-layer"];
+      layer.filter = ["==", ["get", "bordergeo:layer"], id];
+    }
+    return style;
+  }
+
+  /** The basemap covers only its region: the sea is drawn inside it and the ground outside is neutral, so a
+   * zoomed-out view (a phone's first view) shows where the map ends rather than land stopping in a sea. */
+  function frameRegion(style) {
+    const background = style.layers.find((l) => l.type === "background");
+    if (!config.region || !background) return style;
+    const [w, s, e, n] = config.region;
+    const box = { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+    style.sources["bordergeo-region"] = { type: "geojson", data: { type: "Feature", properties: {}, geometry: box } };
+    const region = { id: "region", type: "fill", source: "bordergeo-region",
+      paint: { "fill-color": background.paint["background-color"] } };
+    background.paint["background-color"] = OUTSIDE;
+    style.layers.splice(style.layers.indexOf(background) + 1, 0, region);
     return style;
   }
 
@@ -162,7 +194,8 @@
   function viewPadding() {
     const panel = document.getElementById("bg-layers");
     const wide = window.innerWidth >= 900 && panel.open;
-    return { top: 16, bottom: 24, right: 16, left: wide ? panel.getBoundingClientRect().right + 8 : 16 };
+    // the border's ends (Tijuana, Matamoros) with their labels clear of the panel and the edge
+    return { top: 16, bottom: 24, right: 48, left: wide ? panel.getBoundingClientRect().right + 48 : 16 };
   }
 
   /** The attribution starts folded to its (i) button: the sources of nine layers fill a phone's screen. */
@@ -172,7 +205,7 @@
   }
 
   function start(style) {
-    state.style = localise(style);
+    state.style = frameRegion(useAreaLabels(localise(style)));
     const map = new maplibregl.Map({
       container: "map",
       style: state.style,
