@@ -90,15 +90,35 @@ async def viewer(c: CtxDep) -> Response:
 
 
 async def served_labels(sources: Sources) -> list[Json]:
-    """The area label points of the served layers, computed once per build (kept in ``sources.memo``)."""
+    """The area label points of the served layers, computed once per build (kept in ``sources.memo``).
+
+    Read from the build's files when it has a directory, never from the geometries being served: the tile
+    warm-up thread works on those, and GEOS objects shared by two threads crashed the server (heap corruption,
+    3 starts in 9 with a /viewer request during the warm-up; 0 in 11 without the labels).
+    """
     found: list[Json] | None = sources.memo.get("viewer:labels")
     if found is None:
-        found = []
-        for spec in mapstyle.labelled_areas([source.spec for source in sources.values()]):
-            out = Output(properties=tuple(mapstyle.label_columns(spec)))
-            found += mapstyle.area_labels(spec, await sources[spec.id].frame(Selection(), out))
+        specs = mapstyle.labelled_areas([source.spec for source in sources.values()])
+        if sources.store is not None:
+            found = stored_labels(sources.store, specs)
+        else:  # a database: each frame is read afresh
+            found = []
+            for spec in specs:
+                out = Output(properties=tuple(mapstyle.label_columns(spec)))
+                found += mapstyle.area_labels(spec, await sources[spec.id].frame(Selection(), out))
         sources.memo["viewer:labels"] = found
     return found
+
+
+def stored_labels(store: BuildStore, specs: Sequence[LayerSpec]) -> list[Json]:
+    """The area label points of the labelled polygon layers among ``specs``, from the build's files."""
+    out: list[Json] = []
+    for spec in mapstyle.labelled_areas(specs):
+        path = store.layer_path(spec.id)
+        if path.is_file():
+            frame = gpd.read_parquet(path, columns=[*mapstyle.label_columns(spec), "geometry"])
+            out += mapstyle.area_labels(spec, frame)
+    return out
 
 
 def write_static_viewer(out_dir: Path, build_dir: Path, pmtiles_url: str = "bordergeo.pmtiles",
@@ -126,8 +146,7 @@ def write_static_viewer(out_dir: Path, build_dir: Path, pmtiles_url: str = "bord
         (glyph_dir / f"{start}-{start + 255}.pbf").write_bytes(glyphs.glyph_pbf(start))
     target = out_dir / "viewer.html"
     boxes = {lid: entry["bbox"] for lid, entry in manifest["layers"].items()}
-    labels = [point for spec in mapstyle.labelled_areas(specs) for point in mapstyle.area_labels(
-        spec, gpd.read_parquet(store.layer_path(spec.id), columns=[*mapstyle.label_columns(spec), "geometry"]))]
+    labels = stored_labels(store, specs)
     target.write_bytes(page("viewer/style.json", "viewer", "viewer", bounds(boxes, specs),
                             pmtiles=True, links=links, labels=labels, region=basemap_region(boxes, specs)))
     return target

@@ -326,6 +326,8 @@ def test_phone_and_spanish(browser: Browser, server: str, served: list[str], out
         for prop in default_registry()["ports"].properties:
             if feature["properties"].get(prop.name) is not None:
                 assert prop_label(prop.name, "es") in text, prop.name
+        popup, button = (view.page.locator(sel).bounding_box() for sel in (".maplibregl-popup", "#bg-layers summary"))
+        assert popup and button and popup["y"] >= button["y"] + button["height"]  # not under the panel's button
         view.page.screenshot(path=str(output_dir / "viewer-375x812-es-popup.png"))
         assert view.errors == [] and view.offsite == []
     finally:

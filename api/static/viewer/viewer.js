@@ -186,8 +186,16 @@
     const box = [[event.point.x - 4, event.point.y - 4], [event.point.x + 4, event.point.y + 4]];
     const found = state.map.queryRenderedFeatures(box, { layers: dataLayerIds() });
     if (found.length === 0) return;
-    new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(popupHtml(found[0]))
-      .addTo(state.map);
+    const popup = new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat)
+      .setHTML(popupHtml(found[0])).addTo(state.map);
+    keepInView(popup);
+  }
+
+  /** Slide the map down when a popup opens under the panel button and the zoom buttons (on a phone). */
+  function keepInView(popup) {
+    const top = popup.getElement().getBoundingClientRect().top;
+    const clear = 64; // px: the panel's summary and the zoom control
+    if (top < clear) state.map.panBy([0, top - clear], { duration: 0 });
   }
 
   /** Room for the layer panel on wide screens, so the first view is not hidden under it. */
@@ -195,7 +203,7 @@
     const panel = document.getElementById("bg-layers");
     const wide = window.innerWidth >= 900 && panel.open;
     // the border's ends (Tijuana, Matamoros) with their labels clear of the panel and the edge
-    return { top: 16, bottom: 24, right: 48, left: wide ? panel.getBoundingClientRect().right + 48 : 16 };
+    return { top: 16, bottom: 24, right: 24, left: wide ? panel.getBoundingClientRect().right + 24 : 16 };
   }
 
   /** The attribution starts folded to its (i) button: the sources of nine layers fill a phone's screen. */
