@@ -318,10 +318,11 @@ async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str 
     if not (col0 <= col <= col1 and row0 <= row <= row1):
         raise TileNotFoundError(f"tile {zoom}/{row}/{col} is outside the tileMatrixSetLimits of this tileset "
                                 f"(rows {row0}-{row1}, columns {col0}-{col1})")
-    if ts.ready(zoom):
-        data = ts.tile(zoom, col, row)
-    else:  # the warm-up thread has not made this zoom yet: wait for it off the event loop
-        data = await asyncio.to_thread(ts.tile, zoom, col, row)
+    if not ts.ready(zoom):  # the warm-up thread has not made this zoom yet: wait for it off the event loop
+        await asyncio.to_thread(ts.make, zoom)
+    # tiles are cut on the event loop's thread only: GEOS prepared geometries are not safe to query from two
+    # threads at once (their indexes are built lazily), and the levels' geometries are shared by every request
+    data = ts.tile(zoom, col, row)
     if not data:
         return Response(status_code=204, headers={"Cache-Control": "public, max-age=3600"})
     return respond(data, MVT_MEDIA, c)

@@ -95,6 +95,11 @@ class LayerTiles:
     tag_sets: dict[bytes, Tags] = field(default_factory=dict, repr=False, compare=False)
     #: held while a level is made, so a server's warm-up thread and a request never make the same one twice
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: a private copy of the full-detail geometries, which levels are simplified from. A published level is
+    #: queried by the serving thread, and GEOS builds a prepared geometry's indexes lazily on its first
+    #: query: another thread reading the same objects meanwhile corrupted the heap (seen as
+    #: "malloc(): unaligned tcache chunk detected"). So the thread making levels never touches what is served.
+    source: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -115,8 +120,8 @@ class LayerTiles:
             with self.lock:
                 found = self.levels.get(z)
                 if found is None:
-                    full = self.levels[self.spec.max_zoom]
-                    found = _make_level(_simplify(full.geoms, self.grid.unit(z) * SIMPLIFY_UNITS, self.groups))
+                    source = self.source if self.source is not None else self.levels[self.spec.max_zoom].geoms
+                    found = _make_level(_simplify(source, self.grid.unit(z) * SIMPLIFY_UNITS, self.groups))
                     self.levels[z] = found
         return found
 
@@ -223,8 +228,10 @@ def prepare(spec: LayerSpec, geoms: np.ndarray, ids: Sequence[Any], columns: Map
     bounds = shapely.bounds(np.asarray(geoms, dtype=object))
     bbox = (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])), float(np.nanmax(bounds[:, 2])),
             float(np.nanmax(bounds[:, 3])))
+    # points are drawn unsimplified at every zoom: only lines and polygons need a source to simplify from
+    source = None if kind == "point" else shapely.from_wkb(shapely.to_wkb(projected))
     return LayerTiles(spec, g, kind, levels, _mvt_ids(ids), encode_keys(names), value_fields(value_table),
-                      values, bbox, groups)
+                      values, bbox, groups, source=source)
 
 
 def prepare_frame(spec: LayerSpec, frame: Any, g: Grid) -> LayerTiles:
@@ -385,6 +392,11 @@ class Tileset:
     def ready(self, z: int) -> bool:
         """True when every layer's geometries of zoom ``z`` are made (see LayerTiles.ready)."""
         return all(lt.ready(z) for lt in self.layers)
+
+    def make(self, z: int) -> None:
+        """Make every layer's geometries of zoom ``z`` (off the serving thread; see LayerTiles.source)."""
+        for lt in self.layers:
+            lt.level(z)
 
     def warm(self) -> None:
         """Make every layer's levels now (a server calls this in a thread once the layers are prepared)."""
