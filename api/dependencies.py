@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -73,8 +73,19 @@ class Ctx:
         return {name: _encode(name, values) for name, values in self.params.items()}
 
 
+_SAFE = ",:/"
+
+
 def _encode(name: str, values: list[str]) -> str:
-    return urlencode([(name, values)], doseq=True, quote_via=quote, safe=",:/")
+    """``name=value`` pairs as ``urlencode(..., doseq=True, quote_via=quote, safe=_SAFE)`` writes them."""
+    key = _quoted(name)
+    return "&".join(f"{key}={_quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)}" for value in values)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """A short query name or value, quoted (names, offsets, limits and formats repeat on every page)."""
+    return quote(text, safe=_SAFE)
 
 
 async def ctx(request: Request) -> Ctx:
@@ -86,7 +97,7 @@ async def ctx(request: Request) -> Ctx:
 def context_of(request: Request) -> Ctx:
     """The request context of ``request`` (its scope must carry ``app``, as Starlette sets it)."""
     settings: ApiSettings = request.app.state.settings
-    base = settings.base_url.rstrip("/") if settings.base_url else str(request.base_url).rstrip("/")
+    base = settings.base_url.rstrip("/") if settings.base_url else _base_url(request)
     query = request.scope.get("query_string", b"").decode("latin-1")
     params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
     # the front (api.http) pinned the build this request is answered from; read app.state only without it
@@ -97,10 +108,32 @@ def context_of(request: Request) -> Ctx:
         raise InvalidParameterError(f"lang: give one of {', '.join(LANGS)}")
     lang_query = lang_values[0] if lang_values else None
     lang = i18n.negotiate(lang_query, request.headers.get("accept-language"))
-    return Ctx(sources, settings, base, request.url.path, params, request.headers.get("accept"), lang, lang_query)
+    return Ctx(sources, settings, base, _url_path(request.scope["path"]), params, request.headers.get("accept"),
+               lang, lang_query)
+
+
+def _url_path(path: str) -> str:
+    """``request.url.path`` without building the URL: Starlette escapes these three characters of the path."""
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 CtxDep = Annotated[Ctx, Depends(ctx)]
+_bases: dict[tuple[Any, ...], str] = {}
+
+
+def _base_url(request: Request) -> str:
+    """Starlette's base URL of the request, without its trailing slash; remembered per scheme, server, Host and
+    root path (the only parts of a request it depends on), since building it is a good part of a small page."""
+    scope = request.scope
+    server = scope.get("server")
+    key = (scope.get("scheme"), tuple(server) if server else None, scope.get("root_path"), scope.get("app_root_path"),
+           request.headers.get("host"))
+    found = _bases.get(key)
+    if found is None:
+        found = str(request.base_url).rstrip("/")
+        if len(_bases) < 256:  # Host headers are the client's choice: bounded
+            _bases[key] = found
+    return found
 
 
 def link(href: str, rel: str, media: str, title: str) -> dict[str, Any]:
