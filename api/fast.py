@@ -1,8 +1,8 @@
-"""The two busiest routes, items and item, answered without the framework's routing and dependency machinery.
+"""The busiest routes (items, item, tiles) answered without the framework's routing and dependency machinery.
 
 Real clients send distinct URLs (panning, paging, following links), so most requests miss the response cache
 and go through Starlette's middleware, the router's regexes and FastAPI's dependency solver, which cost more
-than finding and joining pre-serialized features. This table maps those two paths straight to the same route
+than finding and joining pre-serialized features. This table maps those paths straight to the same route
 functions (``api.features``) with the same request context; everything else, and any request this table does
 not recognise, goes through the framework as before. Errors get the same handlers' responses
 (:func:`api.errors.response_for`), so both ways answer byte for byte alike (``tests/api/test_fast.py``).
@@ -17,12 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Scope
 
-from api import errors, features
-from api.dependencies import context_of
+from api import errors, features, tiles
+from api.dependencies import Ctx, context_of
 
-#: ``/collections/{collection_id}/items`` and ``/collections/{collection_id}/items/{feature_id}``, as the
-#: framework's routes match them (on the decoded path, each parameter one path segment)
-_ITEMS = re.compile(r"/collections/([^/]+)/items(?:/([^/]+))?")
+Handler = Callable[[Ctx, re.Match[str]], Awaitable[Response]]
+
+#: the busiest paths, matched as the framework's routes match them (on the decoded path, each parameter one
+#: path segment), and the route functions that answer them
+_ROUTES: tuple[tuple[re.Pattern[str], Handler], ...] = (
+    (re.compile(r"/collections/([^/]+)/items"), lambda c, m: features.items(m[1], c)),
+    (re.compile(r"/collections/([^/]+)/items/([^/]+)"), lambda c, m: features.item(m[1], m[2], c)),
+    (re.compile(r"/tiles/([^/]+)/([^/]+)/([^/]+)/([^/]+)"), lambda c, m: tiles.tile(c, m[1], m[2], m[3], m[4], None)),
+    (re.compile(r"/collections/([^/]+)/tiles/([^/]+)/([^/]+)/([^/]+)/([^/]+)"),
+     lambda c, m: tiles.tile(c, m[2], m[3], m[4], m[5], m[1])),
+)
 
 FastRoute = Callable[[Scope], Awaitable[Response | None]]
 
@@ -35,16 +43,13 @@ def routes(app: ASGIApp) -> FastRoute:
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root):]
-        match = _ITEMS.fullmatch(path)
-        if match is None:
+        found = next(((h, m) for pattern, h in _ROUTES if (m := pattern.fullmatch(path)) is not None), None)
+        if found is None:
             return None
+        handler, match = found
         request = Request({**scope, "app": app})
-        collection_id, feature_id = match.groups()
         try:
-            c = context_of(request)
-            if feature_id is None:
-                return await features.items(collection_id, c)
-            return await features.item(collection_id, feature_id, c)
+            return await handler(context_of(request), match)
         except Exception as exc:  # the framework's handlers, the same status and body
             return await errors.response_for(request, exc)
 

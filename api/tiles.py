@@ -288,13 +288,13 @@ def tilejson(ts: Tileset, url: str, query: str = "", name: str | None = None) ->
 async def dataset_tile(request: Request) -> Response:
     """One MVT tile of all layers (``collections=`` selects some); 204 when it holds nothing."""
     p = request.path_params
-    return await _tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], None)
+    return await tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], None)
 
 
 async def collection_tile(request: Request) -> Response:
     """One MVT tile of one collection; 204 when it holds nothing."""
     p = request.path_params
-    return await _tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], p["collection_id"])
+    return await tile(context_of(request), p["tms_id"], p["z"], p["y"], p["x"], p["collection_id"])
 
 
 # Tiles are the most frequent request a map makes: plain Starlette routes, without FastAPI's dependency
@@ -304,7 +304,8 @@ router.add_route("/tiles/{tms_id}/{z}/{y}/{x}", dataset_tile, methods=["GET"])
 router.add_route("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}", collection_tile, methods=["GET"])
 
 
-async def _tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None) -> Response:
+async def tile(c: Ctx, tms_id: str, z: str, y: str, x: str, collection_id: str | None) -> Response:
+    """One MVT tile of all layers or of ``collection_id`` (also answered by api.fast's table)."""
     if collection_id:
         c.sources.get_source(collection_id)
     g = grid(tms_id)

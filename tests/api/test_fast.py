@@ -1,4 +1,4 @@
-"""The framework-free path of items and item (api.fast) answers exactly as the FastAPI routes do.
+"""The framework-free path of items, item and tiles (api.fast) answers exactly as the FastAPI routes do.
 
 The reference is the same app with its fast table switched off: every request below is answered both ways
 and must give the same status, headers and bytes, on both backends. A request the fast table serves must
@@ -46,6 +46,17 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ("/collections/cities/items?f=xml", {}),
     ("/collections/cities/items?filter=population%20%3E", HTML),
     ("/collections/ports/items/2304?limit=3", {}),
+    # tiles: a full one, an empty one (204), a selection, out of range, malformed, unknown grid or collection
+    ("/tiles/WebMercatorQuad/6/25/12", {}),
+    ("/collections/population/tiles/WebMercatorQuad/8/105/53", {}),
+    ("/collections/cities/tiles/WebMercatorQuad/12/1500/600", {}),
+    ("/tiles/WebMercatorQuad/7/52/26?collections=boundary,ports", {}),
+    ("/tiles/WorldCRS84Quad/5/9/7", {}),
+    ("/tiles/WebMercatorQuad/3/99/99", {}),
+    ("/tiles/WebMercatorQuad/x/1/1", {}),
+    ("/tiles/NoSuchGrid/1/1/1", {}),
+    ("/collections/nowhere/tiles/WebMercatorQuad/1/1/1", HTML),
+    ("/tiles/WebMercatorQuad/6/25/12?f=json", {}),
 ]
 
 
