@@ -66,19 +66,34 @@ def _own_copy(path: Path) -> None:
         os.replace(staged, path)
 
 
+def _styles_in(path: Path) -> list[tuple[Any, ...]] | None:
+    """The bordergeo rows of a GeoPackage's ``layer_styles`` in insertion order (None without the table)."""
+    with sqlite3.connect(path) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone() is None:
+            return None
+        return db.execute("SELECT f_table_name, f_geometry_column, styleName, styleQML, description, owner "
+                          "FROM layer_styles ORDER BY id").fetchall()
+
+
 def write_layer_styles(store: BuildStore, specs: Sequence[LayerSpec], scales: Mapping[str, Scales]) -> None:
-    """Each layer's QML as its default style in the GeoPackage's ``layer_styles`` (registered in gpkg_contents)."""
-    _own_copy(store.gpkg_path)
+    """Each layer's QML as its default style in the GeoPackage's ``layer_styles`` (registered in gpkg_contents).
+
+    A GeoPackage that already holds exactly these styles is left alone (so it stays hard-linked to the build
+    it came from); otherwise this build gets its own copy first.
+    """
     with sqlite3.connect(store.gpkg_path) as db:
         geometry = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+    rows = [(s.id, geometry.get(s.id, "geom"), s.id, qml(s, scales.get(s.id, Scales())), s.title, "bordergeo")
+            for s in specs]
+    if _styles_in(store.gpkg_path) == rows:
+        return
+    _own_copy(store.gpkg_path)
+    with sqlite3.connect(store.gpkg_path) as db:
         db.execute(_STYLES_TABLE)
         db.execute("DELETE FROM layer_styles")
         db.executemany(
             "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName,"
-            " styleQML, styleSLD, useAsDefault, description, owner) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?)",
-            [(s.id, geometry.get(s.id, "geom"), s.id, qml(s, scales.get(s.id, Scales())), s.title, "bordergeo")
-             for s in specs],
-        )
+            " styleQML, styleSLD, useAsDefault, description, owner) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?)", rows)
         db.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description) "
                    "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles (bordergeo)')")
 

@@ -107,29 +107,46 @@ def test_project_renders_non_blank(kit: dict[str, Any]) -> None:
     assert (np.abs(rgb - 255).sum(axis=2) > 30).mean() > 0.2
 
 
+def _staged_build(published: BuildStore, staged: Path) -> None:
+    """A build directory sharing (hard-linking) the published build's layers, manifest and GeoPackage."""
+    staged.mkdir()
+    for path in [published.path / "manifest.json", published.gpkg_path, *published.path.glob("*.parquet")]:
+        os.link(path, staged / path.name)
+
+
 def test_writing_the_styles_never_changes_a_geopackage_shared_with_another_build(data_settings: Any,
                                                                                tmp_path: Path) -> None:
-    """Builds hard-link unchanged files from the build before; the styles step must write its own copy."""
+    """Builds hard-link unchanged files from the build before: the styles step leaves a GeoPackage that already
+    has its styles alone, and writes other styles into a copy of its own, never into the shared file."""
     from layers.qgis_project import render_into
 
     published = BuildStore(data_settings.current.resolve())
-    staged = tmp_path / "staged"
-    staged.mkdir()
-    for name in ("manifest.json", published.gpkg_path.name):
-        os.link(published.path / name, staged / name)
-    for path in published.path.glob("*.parquet"):  # the scales read the layers
-        os.link(path, staged / path.name)
+    same = tmp_path / "same"
+    _staged_build(published, same)
     before = published.gpkg_path.stat()
-    digest = _sha256(published.gpkg_path)
-    render_into(staged)
-    after = published.gpkg_path.stat()
-    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
-    assert _sha256(published.gpkg_path) == digest
-    ours = BuildStore(staged).gpkg_path
-    assert ours.stat().st_ino != before.st_ino and ours.stat().st_nlink == 1
-    with sqlite3.connect(ours) as db:  # and the staged copy has every layer's style
+    render_into(same)  # the published GeoPackage already holds these styles: nothing to write
+    assert (same / published.gpkg_path.name).stat().st_ino == before.st_ino
+    assert published.gpkg_path.stat().st_mtime_ns == before.st_mtime_ns
+
+    changed, earlier = tmp_path / "changed", tmp_path / "earlier"
+    _staged_build(published, changed)
+    gpkg = changed / published.gpkg_path.name
+    gpkg.unlink()
+    gpkg.write_bytes(published.gpkg_path.read_bytes())
+    with sqlite3.connect(gpkg) as db:  # an earlier build whose styles differ from today's declarations
+        db.execute("DELETE FROM layer_styles WHERE id = (SELECT min(id) FROM layer_styles)")
+    earlier.mkdir()
+    os.link(gpkg, earlier / gpkg.name)
+    shared = (earlier / gpkg.name).stat()
+    digest = _sha256(earlier / gpkg.name)
+    render_into(changed)
+    after = (earlier / gpkg.name).stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (shared.st_ino, shared.st_mtime_ns, shared.st_size)
+    assert _sha256(earlier / gpkg.name) == digest
+    assert gpkg.stat().st_ino != shared.st_ino and gpkg.stat().st_nlink == 1
+    with sqlite3.connect(gpkg) as db:  # and the build's own copy has every layer's style
         styled = {row[0] for row in db.execute("SELECT f_table_name FROM layer_styles")}
-    assert styled == set(json.loads((staged / "manifest.json").read_text())["layers"])
+    assert styled == set(json.loads((changed / "manifest.json").read_text())["layers"])
 
 
 def _sha256(path: Path) -> str:
