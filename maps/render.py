@@ -17,6 +17,7 @@ from maps.basemap import data_layers
 from maps.data import Build, built_ids, load_build
 from maps.i18n import LANGS, page
 from maps.index import index_html
+from maps.outdir import check_replaceable, publish
 from maps.pages import layer_page, overview_page
 from maps.ports import port_pages
 
@@ -60,7 +61,7 @@ def render_maps(
     started = time.perf_counter()
     build = load_build(build_dir, _with_basemap(build_dir, layer_ids))
     out_dir = out_dir.absolute()
-    _check_replaceable(out_dir)
+    check_replaceable(out_dir, MARKER, "maps")
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -69,7 +70,7 @@ def render_maps(
         raise DataDirError(f"cannot write maps to {out_dir}: {exc.strerror or exc}") from exc
     try:
         pages = render_pages(build, tmp, basemap)
-        _publish(tmp, out_dir)
+        publish(tmp, out_dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DataDirError(f"cannot write maps to {out_dir}: {exc.strerror or exc}") from exc
@@ -89,29 +90,3 @@ def _with_basemap(build_dir: Path, layer_ids: list[str] | None) -> list[str] | N
     built = set(built_ids(build_dir, registry))
     extra = [s.id for s in registry.with_role(BASEMAP_ROLE) if s.id in built and s.id not in layer_ids]
     return [*layer_ids, *extra]
-
-
-def _check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace a file, or a directory with someone else's files in it."""
-    if out_dir.is_file():
-        raise DataDirError(f"cannot write maps to {out_dir}: it is a file")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-        raise DataDirError(f"cannot write maps to {out_dir}: it holds other files; choose an empty or new directory")
-    parent = out_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise DataDirError(f"cannot write maps to {out_dir}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise DataDirError(f"cannot write maps to {out_dir}: {parent} is not writable")
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Move the finished pages into place (the old directory, if any, is removed afterwards)."""
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    out_dir.rename(old)
-    tmp.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from geo.errors import DataDirError, InvalidParameterError
 from maps.data import Build
 from maps.i18n import LANGS, Lang
+from maps.outdir import check_replaceable, publish
 from maps.sheet_draw import text
 from maps.sheet_jobs import Job, load_drawn, region, run_jobs
 from maps.symbology import display_names
@@ -53,14 +54,14 @@ def render_sheets(
     build = load_drawn(build_dir)
     jobs = sheet_jobs(build, langs, ports)
     out_dir = out_dir.absolute()
-    _check_replaceable(out_dir)
+    check_replaceable(out_dir, MARKER, "sheets")
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir(parents=True)
         files = run_jobs(build, tmp, datetime.now(UTC).date().isoformat(), jobs, workers)
         (tmp / MARKER).write_text(f"{build.label}\n", encoding="utf-8")
-        _publish(tmp, out_dir)
+        publish(tmp, out_dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DataDirError(f"cannot write sheets to {out_dir}: {exc.strerror or exc}") from exc
@@ -94,27 +95,3 @@ def sheet_jobs(build: Build, langs: tuple[Lang, ...], ports: tuple[str, ...] | N
     if missing:
         raise InvalidParameterError(f"unknown port code {', '.join(missing)}: see the ports layer's port_code")
     return jobs
-
-
-def _check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace a file, or a directory with someone else's files in it; refuse an unwritable parent."""
-    if out_dir.is_file():
-        raise DataDirError(f"cannot write sheets to {out_dir}: it is a file")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-        raise DataDirError(f"cannot write sheets to {out_dir}: it holds other files; choose an empty or new directory")
-    parent = out_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise DataDirError(f"cannot write sheets to {out_dir}: {parent} is not a writable directory")
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Move the finished sheets into place (the old directory, if any, is removed afterwards)."""
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    out_dir.rename(old)
-    tmp.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
