@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -39,7 +39,7 @@ class Ctx:
         """
         merged: dict[str, list[str]] = {k: list(v) for k, v in (params or {}).items()}
         for name, value in changes.items():
-            name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
+            name = _ALIASES.get(name, name)
             if value is None:
                 merged.pop(name, None)
             else:
@@ -55,30 +55,43 @@ class Ctx:
         A page links to itself several times (self, alternates, next, prev): each parameter is encoded once
         per request and only the changed ones again.
         """
-        pieces = dict(self._encoded)
-        for name, value in changes.items():
-            name = name.replace("_", "-") if name in ("bbox_crs", "filter_lang", "filter_crs") else name
-            if value is None:
-                pieces.pop(name, None)
-            else:
-                pieces[name] = _encode(name, [value])
-        if self.lang_query and "lang" not in changes:
-            pieces["lang"] = _encode("lang", [self.lang_query])
-        query = "&".join(pieces[name] for name in sorted(pieces))
-        return f"{self.base}{self.path}" + (f"?{query}" if query else "")
+        pieces = self._pieces
+        if changes:
+            pieces = pieces.copy()
+            for name, value in changes.items():
+                name = _ALIASES.get(name, name)
+                if value is None:
+                    pieces.pop(name, None)
+                else:
+                    pieces[name] = _encode(name, [value])
+        if not pieces:
+            return f"{self.base}{self.path}"
+        return f"{self.base}{self.path}?" + "&".join([pieces[name] for name in sorted(pieces)])
 
-    @cached_property
-    def _encoded(self) -> dict[str, str]:
-        """Each query parameter of this request, URL-encoded as :meth:`url` writes it."""
-        return {name: _encode(name, values) for name, values in self.params.items()}
+    @property
+    def _pieces(self) -> dict[str, str]:
+        """Each query parameter of this request (and ``lang``), URL-encoded as :meth:`url` writes it; made on
+        first use (a plain attribute: ``functools.cached_property`` takes a lock on every read)."""
+        pieces: dict[str, str] | None = self.__dict__.get("_pieces_")
+        if pieces is None:
+            pieces = {name: _encode(name, values) for name, values in self.params.items()}
+            if self.lang_query:
+                pieces["lang"] = _encode("lang", [self.lang_query])
+            object.__setattr__(self, "_pieces_", pieces)
+        return pieces
 
 
+#: keyword spellings of the hyphenated parameter names
+_ALIASES = {"bbox_crs": "bbox-crs", "filter_lang": "filter-lang", "filter_crs": "filter-crs"}
 _SAFE = ",:/"
 
 
 def _encode(name: str, values: list[str]) -> str:
     """``name=value`` pairs as ``urlencode(..., doseq=True, quote_via=quote, safe=_SAFE)`` writes them."""
     key = _quoted(name)
+    if len(values) == 1:
+        value = values[0]
+        return f"{key}={_quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)}"
     return "&".join(f"{key}={_quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)}" for value in values)
 
 
@@ -96,20 +109,45 @@ async def ctx(request: Request) -> Ctx:
 
 def context_of(request: Request) -> Ctx:
     """The request context of ``request`` (its scope must carry ``app``, as Starlette sets it)."""
+    scope = request.scope
     settings: ApiSettings = request.app.state.settings
-    base = settings.base_url.rstrip("/") if settings.base_url else _base_url(request)
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    params = parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+    host, accept, accept_language = _headers(scope["headers"])
+    base = settings.base_url.rstrip("/") if settings.base_url else _base_url(request, host)
+    params = parse_query(scope.get("query_string", b"").decode("latin-1"))
     # the front (api.http) pinned the build this request is answered from; read app.state only without it
-    sources = request.scope.get("bordergeo.sources") or request.app.state.sources
+    sources = scope.get("bordergeo.sources") or request.app.state.sources
     # ``lang`` applies to every operation (it only changes HTML pages), so it never reaches check_params
     lang_values = params.pop("lang", None)
     if lang_values is not None and (len(lang_values) > 1 or lang_values[0] not in LANGS):
         raise InvalidParameterError(f"lang: give one of {', '.join(LANGS)}")
     lang_query = lang_values[0] if lang_values else None
-    lang = i18n.negotiate(lang_query, request.headers.get("accept-language"))
-    return Ctx(sources, settings, base, _url_path(request.scope["path"]), params, request.headers.get("accept"),
-               lang, lang_query)
+    lang = i18n.negotiate(lang_query, accept_language)
+    return Ctx(sources, settings, base, _url_path(scope["path"]), params, accept, lang, lang_query)
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None, str | None]:
+    """The Host, Accept and Accept-Language headers (the first of each, as Starlette's ``headers.get``)."""
+    host = accept = language = None
+    for name, value in raw:
+        if name == b"host":
+            host = value.decode("latin-1") if host is None else host
+        elif name == b"accept":
+            accept = value.decode("latin-1") if accept is None else accept
+        elif name == b"accept-language":
+            language = value.decode("latin-1") if language is None else language
+    return host, accept, language
+
+
+def parse_query(query: str) -> dict[str, list[str]]:
+    """``parse_qs(query, keep_blank_values=True)``; without escapes, split by hand (most pages' queries)."""
+    if "%" in query or "+" in query:
+        return parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+    params: dict[str, list[str]] = {}
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            params.setdefault(name, []).append(value)
+    return params
 
 
 def _url_path(path: str) -> str:
@@ -121,13 +159,13 @@ CtxDep = Annotated[Ctx, Depends(ctx)]
 _bases: dict[tuple[Any, ...], str] = {}
 
 
-def _base_url(request: Request) -> str:
+def _base_url(request: Request, host: str | None) -> str:
     """Starlette's base URL of the request, without its trailing slash; remembered per scheme, server, Host and
     root path (the only parts of a request it depends on), since building it is a good part of a small page."""
     scope = request.scope
     server = scope.get("server")
     key = (scope.get("scheme"), tuple(server) if server else None, scope.get("root_path"), scope.get("app_root_path"),
-           request.headers.get("host"))
+           host)
     found = _bases.get(key)
     if found is None:
         found = str(request.base_url).rstrip("/")

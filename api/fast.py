@@ -43,14 +43,16 @@ def routes(app: ASGIApp) -> FastRoute:
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root):]
-        found = next(((h, m) for pattern, h in _ROUTES if (m := pattern.fullmatch(path)) is not None), None)
-        if found is None:
-            return None
-        handler, match = found
-        request = Request({**scope, "app": app})
-        try:
-            return await handler(context_of(request), match)
-        except Exception as exc:  # the framework's handlers, the same status and body
-            return await errors.response_for(request, exc)
+        for pattern, handler in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            # Starlette put itself in the scope before its middleware (the front among them) ran
+            request = Request(scope if scope.get("app") is app else {**scope, "app": app})
+            try:
+                return await handler(context_of(request), match)
+            except Exception as exc:  # the framework's handlers, the same status and body
+                return await errors.response_for(request, exc)
+        return None
 
     return route

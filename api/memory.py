@@ -53,7 +53,7 @@ class MemorySource:
     geom_json: list[bytes]
     _geom_cache: dict[str, list[bytes | None]] = field(default_factory=dict, repr=False)
     #: whole GeoJSON Feature objects in the default output, written on first use (pages join them as they are)
-    _default_json: list[bytes | None] = field(default_factory=list, repr=False)
+    _default_json: list[bytes] = field(default_factory=list, repr=False)
     _frames: dict[Output, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -90,10 +90,11 @@ class MemorySource:
             positions = self._sorted(list(positions), sel.sortby)
         return positions
 
-    def _page(self, sel: Selection) -> tuple[int, list[int]]:
+    def _page(self, sel: Selection) -> tuple[int, Sequence[int]]:
+        """(matched, the positions of the page): a range when nothing selects or sorts."""
         positions = self.positions(sel)
         end = None if sel.limit is None else sel.offset + sel.limit
-        return len(positions), list(positions[sel.offset : end])
+        return len(positions), positions[sel.offset : end]
 
     async def count(self, sel: Selection) -> int:
         """Number of features ``sel`` matches."""
@@ -182,7 +183,7 @@ class MemorySource:
             positions = present + missing
         return positions
 
-    def geometry_json(self, positions: list[int], crs: Crs) -> list[bytes]:
+    def geometry_json(self, positions: Sequence[int], crs: Crs) -> list[bytes]:
         """GeoJSON geometries of the features at ``positions`` in ``crs`` (serialized once, then kept)."""
         if crs.is_crs84:
             return [self.geom_json[i] for i in positions]
@@ -193,22 +194,21 @@ class MemorySource:
                 cache[i] = text.encode()
         return [cache[i] or b"null" for i in positions]
 
-    def features_json(self, positions: list[int], out: Output) -> list[bytes]:
+    def features_json(self, positions: Sequence[int], out: Output) -> list[bytes]:
         """GeoJSON Feature objects at ``positions`` written as ``out`` says."""
         if out.default:
             return self._default_features(positions)
         return self._features_json(positions, out)
 
-    def _default_features(self, positions: list[int]) -> list[bytes]:
+    def _default_features(self, positions: Sequence[int]) -> list[bytes]:
         kept = self._default_json
-        if not kept:
-            kept.extend([None] * len(self.ids))
-        missing = [i for i in positions if kept[i] is None]
-        for i, text in zip(missing, self._features_json(missing, Output()), strict=True):
-            kept[i] = text
-        return [kept[i] or b"" for i in positions]
+        if not kept:  # every feature at once: a few MB at most, and pages then take slices of it
+            kept.extend(self._features_json(range(len(self.ids)), Output()))
+        if isinstance(positions, range) and positions.step == 1:  # a page of everything
+            return kept[positions.start:positions.stop]
+        return [kept[i] for i in positions]
 
-    def _features_json(self, positions: list[int], out: Output) -> list[bytes]:
+    def _features_json(self, positions: Sequence[int], out: Output) -> list[bytes]:
         geoms = self.geometry_json(positions, out.crs) if out.geometry else [b"null"] * len(positions)
         if out.properties is None:
             props = [self.props_json[i] for i in positions]
@@ -219,7 +219,7 @@ class MemorySource:
             for i, g, p in zip(positions, geoms, props, strict=True)
         ]
 
-    def _records(self, positions: list[int], out: Output) -> list[Record]:
+    def _records(self, positions: Sequence[int], out: Output) -> list[Record]:
         names = out.properties if out.properties is not None else self.spec.property_names
         geoms: list[Any] = [None] * len(positions)
         if out.geometry and positions:

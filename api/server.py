@@ -1,15 +1,22 @@
-"""The uvicorn HTTP protocol bordergeo serves with: httptools, plus an OGC 414 for oversized requests.
+"""The HTTP protocol bordergeo serves with: httptools, an OGC 414 for oversized requests, one write per response.
 
 uvicorn answers a request whose request line or headers overflow its parser with a plain-text 400 before
 the application sees it. Clients (and OGC conformance) expect ``414 URI Too Long`` with the usual OGC JSON
 body, so when the parser gives up after more bytes than :data:`MAX_HEAD` without finishing the head, this
 protocol answers that instead. Shorter URLs that are still too long are refused by ``api.http`` (414 too).
+
+uvicorn writes a response's status line and headers, then its body, as two socket writes; on loopback and
+behind a proxy each write is a full trip through the network stack, and the head write cost more than
+joining a page of features. :class:`OneWriteCycle` holds the head and writes it with the first body part.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from api.errors import error_body
 
@@ -50,6 +57,8 @@ class OgcHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._head_bytes = 0
         super().on_headers_complete()
+        if type(self.cycle) is RequestResponseCycle:  # made just now (not an upgrade); its task has not run yet
+            self.cycle.__class__ = OneWriteCycle
 
     def _send_414(self) -> None:
         head = [STATUS_LINE[414]]
@@ -59,3 +68,48 @@ class OgcHttpToolsProtocol(HttpToolsProtocol):
                      b"connection: close\r\n", b"\r\n", TOO_LONG])
         self.transport.write(b"".join(head))
         self.transport.close()
+
+
+class _Kept:
+    """A transport stand-in for one ``send``: keeps what uvicorn writes, and whether it asked to close."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.parts: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def close(self) -> None:
+        self.closing = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class OneWriteCycle(RequestResponseCycle):
+    """uvicorn's request/response cycle, writing the response head together with the first body part."""
+
+    _head: bytes | None = None
+
+    async def send(self, message: Any) -> None:
+        """uvicorn's ``send``, its writes kept: the head until the first body message, which writes both."""
+        if self.flow.write_paused and not self.disconnected:
+            await self.flow.drain()  # as uvicorn would, but before the swap: nothing else awaits while kept
+        transport = self.transport
+        kept = _Kept(transport)
+        self.transport = cast(asyncio.Transport, kept)
+        try:
+            await super().send(message)
+        finally:
+            self.transport = transport
+        head, self._head = self._head, None
+        if message["type"] == "http.response.start" and not kept.closing:
+            self._head = b"".join(kept.parts)
+            return
+        data = b"".join(kept.parts if head is None else [head, *kept.parts])
+        if data:
+            transport.write(data)
+        if kept.closing:
+            transport.close()

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 
+from api.dependencies import parse_query
 from api.query import ITEMS
 
 PLACES = "/collections/places/items"
@@ -134,3 +135,12 @@ def test_every_declared_parameter_is_in_openapi_and_accepted(tiny: TestClient) -
     assert "founded" in sortby["schema"]["pattern"]
     r = tiny.get(PLACES, params={"nope": "1"})
     assert r.status_code == 400 and all(p.name in r.json()["description"] for p in ITEMS)
+
+
+@pytest.mark.parametrize("query", [
+    "", "&", "&&", "offset=10&limit=20", "limit=5&limit=6", "f", "f=", "=x", "a==b", "a=b=c", "&a=1&&b=2&",
+    "bbox=-117.2,32.4,-116.8,32.8&bbox-crs=[EPSG:3857]", "filter=name%20%3D%20%27Tijuana%27", "q=a+b",
+    "name=Ciudad Juárez".encode().decode("latin-1"), "x=%ZZ", "lang=es&f=html",
+])
+def test_queries_are_read_as_parse_qs_reads_them(query: str) -> None:
+    assert parse_query(query) == parse_qs(query, keep_blank_values=True, encoding="utf-8", errors="replace")
