@@ -71,18 +71,30 @@ class OgcHttpToolsProtocol(HttpToolsProtocol):
 
 
 class _Kept:
-    """A transport stand-in for one ``send``: keeps what uvicorn writes, and whether it asked to close."""
+    """A transport stand-in for one ``send``: keeps what uvicorn writes (after ``head``, held from the start
+    message), until :meth:`flush`, or until uvicorn closes the connection, which writes it all first."""
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Any, head: bytes | None) -> None:
         self.transport = transport
-        self.parts: list[bytes] = []
-        self.closing = False
+        self.parts: list[bytes] = [] if head is None else [head]
+        self.closed = False
 
     def write(self, data: bytes) -> None:
-        self.parts.append(data)
+        if data:
+            self.parts.append(data)
+
+    def flush(self) -> None:
+        """Write what was kept, in one (vectored) write: a large body is not copied to join it to the head."""
+        if self.parts:
+            self.transport.writelines(self.parts)
+            self.parts = []
 
     def close(self) -> None:
-        self.closing = True
+        # at once: uvicorn closes before it calls on_response, which must see the connection closing (or it
+        # would start the next pipelined request on it)
+        self.flush()
+        self.closed = True
+        self.transport.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)
@@ -98,18 +110,16 @@ class OneWriteCycle(RequestResponseCycle):
         if self.flow.write_paused and not self.disconnected:
             await self.flow.drain()  # as uvicorn would, but before the swap: nothing else awaits while kept
         transport = self.transport
-        kept = _Kept(transport)
+        kept = _Kept(transport, self._head)
+        self._head = None
         self.transport = cast(asyncio.Transport, kept)
         try:
             await super().send(message)
         finally:
             self.transport = transport
-        head, self._head = self._head, None
-        if message["type"] == "http.response.start" and not kept.closing:
+        if self.disconnected or kept.closed:  # the client left (uvicorn drops the response), or all is written
+            return
+        if message["type"] == "http.response.start":
             self._head = b"".join(kept.parts)
             return
-        data = b"".join(kept.parts if head is None else [head, *kept.parts])
-        if data:
-            transport.write(data)
-        if kept.closing:
-            transport.close()
+        kept.flush()
