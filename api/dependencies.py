@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from api import html, i18n
+from api.http import request_headers
 from api.i18n import LANGS, Lang
 from api.params import Params
 from api.settings import ApiSettings
@@ -89,10 +90,13 @@ _SAFE = ",:/"
 def _encode(name: str, values: list[str]) -> str:
     """``name=value`` pairs as ``urlencode(..., doseq=True, quote_via=quote, safe=_SAFE)`` writes them."""
     key = _quoted(name)
-    if len(values) == 1:
-        value = values[0]
-        return f"{key}={_quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)}"
-    return "&".join(f"{key}={_quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)}" for value in values)
+    if len(values) == 1:  # nearly always: without the generator
+        return f"{key}={_value(values[0])}"
+    return "&".join(f"{key}={_value(value)}" for value in values)
+
+
+def _value(value: str) -> str:
+    return _quoted(value) if len(value) <= 32 else quote(value, safe=_SAFE)
 
 
 @lru_cache(maxsize=4096)
@@ -111,7 +115,10 @@ def context_of(request: Request) -> Ctx:
     """The request context of ``request`` (its scope must carry ``app``, as Starlette sets it)."""
     scope = request.scope
     settings: ApiSettings = request.app.state.settings
-    host, accept, accept_language = _headers(scope["headers"])
+    headers = request_headers(scope)  # as the front read them (api.http): the cache key agrees with the page
+    host = headers.host.decode("latin-1") or None
+    accept = headers.accept.decode("latin-1") or None
+    accept_language = headers.accept_language.decode("latin-1") or None
     base = settings.base_url.rstrip("/") if settings.base_url else _base_url(request, host)
     params = parse_query(scope.get("query_string", b"").decode("latin-1"))
     # the front (api.http) pinned the build this request is answered from; read app.state only without it
@@ -123,19 +130,6 @@ def context_of(request: Request) -> Ctx:
     lang_query = lang_values[0] if lang_values else None
     lang = i18n.negotiate(lang_query, accept_language)
     return Ctx(sources, settings, base, _url_path(scope["path"]), params, accept, lang, lang_query)
-
-
-def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None, str | None]:
-    """The Host, Accept and Accept-Language headers (the first of each, as Starlette's ``headers.get``)."""
-    host = accept = language = None
-    for name, value in raw:
-        if name == b"host":
-            host = value.decode("latin-1") if host is None else host
-        elif name == b"accept":
-            accept = value.decode("latin-1") if accept is None else accept
-        elif name == b"accept-language":
-            language = value.decode("latin-1") if language is None else language
-    return host, accept, language
 
 
 def parse_query(query: str) -> dict[str, list[str]]:

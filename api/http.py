@@ -59,7 +59,11 @@ class Entry:
 
 
 @dataclass
-class _Request:
+class RequestHeaders:
+    """The headers of a request that the front and the routes read: the first of each, as Starlette's
+    ``headers.get`` (a cache key and a page must read a repeated header the same way). One parse per request
+    (:func:`request_headers`)."""
+
     host: bytes = b""
     accept: bytes = b""
     accept_encoding: bytes = b""
@@ -70,9 +74,9 @@ class _Request:
     preflight: bool = False
 
     @classmethod
-    def of(cls, scope: Scope) -> _Request:
+    def of(cls, scope: Scope) -> RequestHeaders:
         req = cls()
-        for name, value in scope["headers"]:
+        for name, value in reversed(scope["headers"]):  # the last assignment wins: the first header
             if name == b"host":
                 req.host = value
             elif name == b"accept":
@@ -90,6 +94,14 @@ class _Request:
             elif name == b"access-control-request-method":
                 req.preflight = True
         return req
+
+
+def request_headers(scope: Scope) -> RequestHeaders:
+    """The request's :class:`RequestHeaders`, parsed on first use and kept in its scope."""
+    found: RequestHeaders | None = scope.get("bordergeo.headers")
+    if found is None:
+        found = scope["bordergeo.headers"] = RequestHeaders.of(scope)
+    return found
 
 
 class ResponseCache:
@@ -122,7 +134,7 @@ class ResponseCache:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        req = _Request.of(scope)
+        req = request_headers(scope)
         if len(scope.get("raw_path") or scope["path"]) + len(scope["query_string"]) > MAX_URL:
             await self._too_long(scope, req, send)
             return
@@ -163,7 +175,7 @@ class ResponseCache:
             self.seen.popitem(last=False)
         return False
 
-    async def _not_modified_early(self, etag: bytes, req: _Request, send: Send) -> None:
+    async def _not_modified_early(self, etag: bytes, req: RequestHeaders, send: Send) -> None:
         """304 for a tag this build gave for this key (the body would be the same), without rendering."""
         headers = [(b"etag", b'"' + etag + b'"'), (b"vary", self.vary), (b"cache-control", self.cache_control)]
         await send({"type": "http.response.start", "status": 304, "headers": headers + self._cors(req)})
@@ -218,7 +230,7 @@ class ResponseCache:
             old.stored = False
             self.bytes -= old.size
 
-    async def _respond(self, entry: Entry, req: _Request, head: bool, send: Send) -> None:
+    async def _respond(self, entry: Entry, req: RequestHeaders, head: bool, send: Send) -> None:
         if entry.etag is not None and self._not_modified(entry, req):
             headers = [(b"etag", b'"' + entry.etag + b'"'), (b"vary", self.vary),
                        *[(k, v) for k, v in entry.headers if k in (b"cache-control", b"last-modified")]]
@@ -253,7 +265,7 @@ class ResponseCache:
         entry.prepared[encoding] = (headers, body)
         return headers, body
 
-    def _not_modified(self, entry: Entry, req: _Request) -> bool:
+    def _not_modified(self, entry: Entry, req: RequestHeaders) -> bool:
         if req.if_none_match is not None:
             assert entry.etag is not None
             return _matches(req.if_none_match, entry.etag)
@@ -281,14 +293,14 @@ class ResponseCache:
             self._encodings[accept_encoding] = choice
         return choice
 
-    def _cors(self, req: _Request) -> Headers:
+    def _cors(self, req: RequestHeaders) -> Headers:
         if self.any_origin:
             return [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", _EXPOSE)]
         if req.origin is not None and req.origin in self.origins:
             return [(b"access-control-allow-origin", req.origin), (b"access-control-expose-headers", _EXPOSE)]
         return []
 
-    async def _preflight(self, req: _Request, send: Send) -> None:
+    async def _preflight(self, req: RequestHeaders, send: Send) -> None:
         headers = self._cors(req)
         if headers:
             headers += [(b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
@@ -299,7 +311,7 @@ class ResponseCache:
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _too_long(self, scope: Scope, req: _Request, send: Send) -> None:
+    async def _too_long(self, scope: Scope, req: RequestHeaders, send: Send) -> None:
         """414 for a URL longer than MAX_URL (longer heads are refused by api.server before the app)."""
         query = scope["query_string"].decode("latin-1")[:64]  # f=html comes early if at all; no full parse
         response = error_response(414, "URITooLong", f"the URL exceeds {MAX_URL} bytes; send a shorter query",
@@ -308,7 +320,7 @@ class ResponseCache:
         await send({"type": "http.response.start", "status": 414, "headers": headers + self._cors(req)})
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _passthrough(self, scope: Scope, receive: Receive, send: Send, req: _Request) -> None:
+    async def _passthrough(self, scope: Scope, receive: Receive, send: Send, req: RequestHeaders) -> None:
         cors = self._cors(req)
 
         async def with_cors(message: Message) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from inprocess import asgi_get  # noqa: E402
 from workload import CASES, workload  # noqa: E402
 
 from api.app import create_app  # noqa: E402
@@ -30,32 +31,11 @@ from api.settings import ApiSettings  # noqa: E402
 from layers.settings import DataSettings  # noqa: E402
 
 
-async def _get(app: Any, path: str) -> int:
-    """One GET through the whole ASGI stack; its status."""
-    raw, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": raw, "raw_path": raw.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"127.0.0.1:8000"), (b"accept", b"*/*")], "server": ("127.0.0.1", 8000),
-             "client": ("127.0.0.1", 5000)}
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
 async def _run(app: Any, paths: list[str]) -> float:
     """CPU seconds to answer every path once."""
     started = time.process_time()
     for path in paths:
-        status = await _get(app, path)
+        status = await asgi_get(app, path)
         assert status == 200, (status, path)
     return time.process_time() - started
 

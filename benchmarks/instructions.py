@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 WARM = 50
@@ -67,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _measure(data_dir: Path, urls: list[str]) -> None:
+    from inprocess import asgi_get
+
     import api.processes
     from api.app import create_app
     from api.settings import ApiSettings
@@ -76,9 +77,9 @@ async def _measure(data_dir: Path, urls: list[str]) -> None:
     app = create_app(ApiSettings(cache_bytes=0), DataSettings(data_dir=data_dir))
     async with app.router.lifespan_context(app):
         for url in urls[:WARM]:
-            await _call(app, url)
+            await asgi_get(app, url)
         _instrument(True)
-        statuses = [await _call(app, url) for url in urls]
+        statuses = [await asgi_get(app, url) for url in urls]
         _instrument(False)
     bad = [u for u, s in zip(urls, statuses, strict=True) if s != 200]
     assert not bad, f"not 200: {bad[:3]}"
@@ -88,26 +89,6 @@ async def _measure(data_dir: Path, urls: list[str]) -> None:
 def _instrument(on: bool) -> None:
     subprocess.run(["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], capture_output=True,
                    check=True)
-
-
-async def _call(app: Any, url: str) -> int:
-    """One GET through the ASGI interface, with the scope uvicorn gives; the response status."""
-    path, _, query = url.partition("?")
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-             "headers": [(b"host", b"127.0.0.1:8000"), (b"accept", b"*/*")], "scheme": "http", "root_path": "",
-             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000), "http_version": "1.1"}
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
 
 
 if __name__ == "__main__":

@@ -115,6 +115,20 @@ def test_response_cache_stores_what_is_asked_twice(data_settings: DataSettings) 
         assert not any(entry.status != 200 for entry in cache.entries.values())  # errors are never stored
 
 
+def test_a_repeated_header_is_read_one_way_by_the_cache_and_the_page(data_settings: DataSettings) -> None:
+    """Two Accept headers: the cache key and the negotiation read the same one (the first, as Starlette does),
+    so a stored HTML page is never served to a client that asked for JSON."""
+    app = create_app(ApiSettings(cache_bytes=4_000_000), data_settings)
+    with TestClient(app) as tc:
+        twice = [("accept", "text/html"), ("accept", "application/geo+json")]
+        for _ in range(2):  # asked twice: stored
+            page = tc.get(PAGE, headers=twice)
+            assert page.headers["content-type"].startswith("text/html")
+        for accept in ("application/geo+json", "text/html"):
+            r = tc.get(PAGE, headers={"accept": accept})
+            assert r.headers["content-type"].split(";")[0] == accept
+
+
 def test_doorkeeper_is_bounded(data_settings: DataSettings) -> None:
     app = create_app(ApiSettings(cache_bytes=4_000_000), data_settings)
     with TestClient(app) as tc:
